@@ -1,0 +1,8 @@
+module github.com/readmostly/readmostly
+
+go 1.24.0
+
+require (
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sys v0.41.0
+)
