@@ -1,0 +1,174 @@
+package asm
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/klauspost/cpuid/v2"
+	"github.com/readmostly/readmostly/internal/sched"
+)
+
+// Hypervisor reports whether the CPU says it runs under a hypervisor (CPUID
+// leaf 1, ECX bit 31). Hypervisors are where RDTSCP and RDPID have been seen
+// to execute without their feature bit and answer with the host's CPU.
+func Hypervisor() bool { return hasAssembly && cpuid.CPU.VM() }
+
+// markSupported fills in which strategies the machine offers.
+func markSupported(d *detection) {
+	d.info[PID].Supported, d.info[PID].Validated = true, true
+	d.info[PID].Note = "the scheduler's P index, not a CPU number; valid everywhere"
+	if sched.Supported {
+		d.info[Getcpu].Supported, d.info[Getcpu].Validated = true, true
+		d.info[Getcpu].Note = "the kernel's answer, the reference for the others"
+	} else {
+		d.info[Getcpu].Note = "no getcpu system call on " + runtime.GOOS
+	}
+	if !hasAssembly {
+		for _, s := range hardwareStrategies {
+			d.info[s].Note = "no assembly for " + runtime.GOARCH
+		}
+		return
+	}
+	maxLeaf, _, _, _ := cpuidex(0, 0)
+	d.info[CPUID].Supported = true
+	if maxLeaf >= 0xb {
+		_, ebx, _, _ := cpuidex(0xb, 0)
+		useLeafB = ebx&0xffff != 0
+	}
+	if maxLeaf >= 7 {
+		_, _, ecx, _ := cpuidex(7, 0)
+		d.info[RDPID].Supported = ecx&(1<<22) != 0
+	}
+	if !d.info[RDPID].Supported {
+		d.info[RDPID].Note = "CPUID leaf 7 ECX bit 22 is clear"
+	}
+	d.info[RDTSCP].Supported = cpuid.CPU.Has(cpuid.RDTSCP)
+	if !d.info[RDTSCP].Supported {
+		d.info[RDTSCP].Note = "CPUID leaf 0x80000001 EDX bit 27 is clear"
+	}
+	d.info[LSL].Supported = runtime.GOOS == "linux"
+	if !d.info[LSL].Supported {
+		d.info[LSL].Note = "the per-CPU GDT segment is Linux's"
+	}
+}
+
+// useLeafB says that apicID reads the 32-bit x2APIC id from leaf 0xB rather
+// than the 8-bit initial APIC id from leaf 1. Set once, by markSupported.
+var useLeafB bool
+
+// apicID returns the APIC id of the CPU that executes it.
+func apicID() uint32 {
+	if useLeafB {
+		_, _, _, edx := cpuidex(0xb, 0)
+		return edx
+	}
+	_, ebx, _, _ := cpuidex(1, 0)
+	return ebx >> 24
+}
+
+// A reading is one strategy's raw answer on one CPU.
+type reading struct {
+	raw uint32
+	ok  bool
+}
+
+// hardwareSamplers returns, for each hardware strategy, a function reading
+// its raw answer on the current CPU. Only supported ones are ever called.
+func hardwareSamplers() map[Strategy]func() reading {
+	return map[Strategy]func() reading{
+		RDPID:  func() reading { return reading{rdpid(), true} },
+		RDTSCP: func() reading { return reading{rdtscp(), true} },
+		LSL: func() reading {
+			limit, ok := lsl(perCPUSelector)
+			return reading{limit, ok}
+		},
+		CPUID: func() reading { return reading{apicID(), true} },
+	}
+}
+
+// validate pins the thread to each of cpus in turn (pin returns only once
+// the thread runs there, which sched.Pin checks with getcpu), reads every
+// supported hardware strategy there, and marks those that answered right on
+// every CPU as validated. It also publishes the APIC-id table.
+func (d *detection) validate(cpus []int, pin func(cpu int) (restore func(), err error), samplers map[Strategy]func() reading) {
+	var todo []Strategy
+	for _, s := range hardwareStrategies {
+		if d.info[s].Supported && samplers[s] != nil {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	readings := make(map[Strategy][]reading, len(todo))
+	for _, cpu := range cpus {
+		restore, err := pin(cpu)
+		if err != nil {
+			d.reject(fmt.Sprintf("could not pin to CPU %d to validate: %v", cpu, err))
+			return
+		}
+		for _, s := range todo {
+			readings[s] = append(readings[s], samplers[s]())
+		}
+		restore()
+	}
+	for _, s := range todo {
+		var err error
+		if s == CPUID {
+			var table apicMap
+			if table, err = newAPICMap(cpus, readings[s]); err == nil {
+				apicTable.Store(&table)
+			}
+		} else {
+			err = checkDirect(cpus, readings[s])
+		}
+		if err != nil {
+			d.info[s].Note = "rejected: " + err.Error()
+		} else {
+			d.info[s].Validated = true
+		}
+	}
+}
+
+// checkDirect checks that the reading taken on each of cpus names that CPU.
+func checkDirect(cpus []int, got []reading) error {
+	for i, cpu := range cpus {
+		switch r := got[i]; {
+		case !r.ok:
+			return fmt.Errorf("no answer on CPU %d", cpu)
+		case int(r.raw&cpuMask) != cpu:
+			return fmt.Errorf("on CPU %d it answered %d (raw %#x)", cpu, r.raw&cpuMask, r.raw)
+		}
+	}
+	return nil
+}
+
+// apicMap maps APIC ids to the kernel's CPU numbers.
+type apicMap map[uint32]int
+
+// apicTable is the map the CPUID strategy uses; nil until validated.
+var apicTable atomic.Pointer[apicMap]
+
+func (m *apicMap) lookup(id uint32) (cpu int, ok bool) {
+	if m == nil {
+		return 0, false
+	}
+	cpu, ok = (*m)[id]
+	return cpu, ok
+}
+
+// newAPICMap builds the APIC-id table from the ids read on each of cpus. Two
+// CPUs with one id make the table useless (qemu-user reports 0 everywhere),
+// so that is an error rather than a silent mis-mapping.
+func newAPICMap(cpus []int, got []reading) (apicMap, error) {
+	m := make(apicMap, len(cpus))
+	for i, cpu := range cpus {
+		id := got[i].raw
+		if prev, dup := m[id]; dup {
+			return nil, fmt.Errorf("CPUs %d and %d report the same APIC id %d", prev, cpu, id)
+		}
+		m[id] = cpu
+	}
+	return m, nil
+}
