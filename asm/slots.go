@@ -1,7 +1,5 @@
 package asm
 
-
-
 // CacheLineSize is the distance, in bytes, that keeps two per-CPU fields
 // from interfering. It is two 64-byte lines: Intel's spatial (adjacent-line)
 // prefetcher fetches lines in 128-byte-aligned pairs, so two fields 64 bytes
@@ -24,4 +22,3 @@ type Padded[T any] struct {
 	Value T
 	_     [CacheLineSize]byte
 }
-
