@@ -1,0 +1,564 @@
+package syncmap
+
+import (
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Map is like a Go map[K]V but is safe for concurrent use by multiple
+// goroutines without additional locking or coordination. Loads, stores, and
+// deletes run in amortized constant time.
+//
+// Map is specialized, as sync.Map is: most code should use a plain map with
+// its own locking. It is optimized for two cases: (1) when the entry for a
+// given key is written once but read many times, as in caches that only grow,
+// or (2) when goroutines read, write, and overwrite entries for disjoint sets
+// of keys. The package documentation gives the cases where it loses.
+//
+// The zero Map is empty and ready for use. A Map must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, Map arranges that a write
+// operation "synchronizes before" any read operation that observes the effect
+// of the write. Load, LoadAndDelete, LoadOrStore, Swap, CompareAndSwap and
+// CompareAndDelete are read operations; Delete, LoadAndDelete, Store and Swap
+// are write operations; LoadOrStore is a write operation when it returns
+// loaded set to false; CompareAndSwap is a write operation when it returns
+// swapped set to true; and CompareAndDelete is a write operation when it
+// returns deleted set to true. Clear is a write operation for every key it
+// removes.
+type Map[K comparable, V any] struct {
+	_ noCopy
+
+	mu sync.Mutex
+
+	// read holds the part of the map's contents that Loads may use without
+	// mu. The readOnly it points to is never modified once published; only
+	// the entries it points to change, and only through their atomic p.
+	// Replacing the pointer requires mu. A nil pointer reads as an empty,
+	// unamended view, which is what keeps the zero Map usable.
+	read atomic.Pointer[readOnly[K, V]]
+
+	// dirty holds the part of the map's contents that requires mu. To make
+	// promoting it to read a pointer swap, it also holds every non-expunged
+	// entry of read. An expunged entry is never in dirty: storing into it
+	// first unexpunges it and adds it back under mu.
+	//
+	// dirty is nil until the first store of a key missing from read, which
+	// fills it with a copy of read's live entries (dirtyLocked).
+	dirty map[K]*entry[V]
+
+	// misses counts the operations since read was last replaced that had to
+	// take mu to find out whether a key is present. Once it reaches
+	// len(dirty), the cost of the misses has paid for copying dirty, so dirty
+	// becomes the new read (missLocked), and the next new key builds a new
+	// dirty map.
+	misses int
+}
+
+// readOnly is the immutable view of the map published in Map.read.
+type readOnly[K comparable, V any] struct {
+	m       map[K]*entry[V]
+	amended bool // dirty holds some key that m lacks
+}
+
+// expunged marks an entry that was deleted and then left out of a non-nil
+// dirty map. It points to a live object, so no value pointer can equal it; it
+// is never dereferenced, which is why one sentinel serves every V.
+var expunged = unsafe.Pointer(new(any))
+
+// An entry is the slot in the map for one key. The same entry is shared by
+// read and dirty, which is what lets a store to a key already in read skip
+// mu.
+type entry[V any] struct {
+	// p points to the entry's current value (a *V), or is nil or expunged.
+	//
+	// nil: the entry was deleted and dirty is nil, or dirty holds the entry.
+	// expunged: the entry was deleted, dirty is non-nil, and dirty lacks the
+	// entry.
+	// Otherwise the entry is live, is in read.m[key] if read has the key, and
+	// in dirty[key] if dirty is non-nil.
+	//
+	// Deleting swaps p to nil; building a new dirty map (tryExpungeLocked)
+	// turns nil into expunged and leaves the entry out of it. A value may be
+	// stored into the entry with a CAS as long as p is not expunged; an
+	// expunged entry must first be put back into dirty under mu, or a later
+	// promotion of dirty would lose the store.
+	//
+	// p is an unsafe.Pointer rather than an atomic.Pointer[V] because the
+	// expunged sentinel is not a V: converting it to *V would be an invalid
+	// pointer conversion for any V larger than the sentinel.
+	p unsafe.Pointer
+}
+
+func newEntry[V any](value V) *entry[V] {
+	return &entry[V]{p: unsafe.Pointer(&value)}
+}
+
+func (m *Map[K, V]) loadReadOnly() readOnly[K, V] {
+	if p := m.read.Load(); p != nil {
+		return *p
+	}
+	return readOnly[K, V]{}
+}
+
+// Load returns the value stored in the map for a key, or the zero value if no
+// value is present. The ok result indicates whether value was found in the
+// map.
+func (m *Map[K, V]) Load(key K) (value V, ok bool) {
+	read := m.loadReadOnly()
+	e, ok := read.m[key]
+	if !ok && read.amended {
+		e, ok = m.loadSlow(key)
+	}
+	if !ok {
+		return value, false
+	}
+	return e.load()
+}
+
+// loadSlow looks key up in dirty when read lacks it but dirty may have it.
+func (m *Map[K, V]) loadSlow(key K) (e *entry[V], ok bool) {
+	m.mu.Lock()
+	// Look again: dirty may have been promoted while we waited for mu, and
+	// counting a miss then would be wrong, since later Loads of this key hit
+	// read and the copy the miss pays towards would buy nothing.
+	read := m.loadReadOnly()
+	e, ok = read.m[key]
+	if !ok && read.amended {
+		e, ok = m.dirty[key]
+		// Count the miss whether or not the key is present: until dirty is
+		// promoted, every Load of this key takes mu.
+		m.missLocked()
+	}
+	m.mu.Unlock()
+	return e, ok
+}
+
+func (e *entry[V]) load() (value V, ok bool) {
+	p := atomic.LoadPointer(&e.p)
+	if p == nil || p == expunged {
+		return value, false
+	}
+	return *(*V)(p), true
+}
+
+// Store sets the value for a key.
+func (m *Map[K, V]) Store(key K, value V) {
+	_, _ = m.Swap(key, value)
+}
+
+// Clear deletes all the entries, resulting in an empty Map.
+func (m *Map[K, V]) Clear() {
+	read := m.loadReadOnly()
+	if len(read.m) == 0 && !read.amended {
+		// Already empty: don't allocate a new view for nothing.
+		return
+	}
+	m.clearSlow()
+}
+
+func (m *Map[K, V]) clearSlow() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	read := m.loadReadOnly()
+	if len(read.m) > 0 || read.amended {
+		m.read.Store(&readOnly[K, V]{})
+	}
+	clear(m.dirty)
+	// The cleared dirty map is as complete as the new empty read: no misses
+	// are owed against it.
+	m.misses = 0
+}
+
+// tryCompareAndSwap compares the entry with old and, if they are equal and the
+// entry is not expunged, swaps in new. If the entry is expunged it returns
+// false and leaves it unchanged.
+func (e *entry[V]) tryCompareAndSwap(old, new V) bool {
+	p := atomic.LoadPointer(&e.p)
+	if p == nil || p == expunged || !equal("CompareAndSwap", *(*V)(p), old) {
+		return false
+	}
+	// Copy new only after the first comparison succeeded, so that a failing
+	// CompareAndSwap does not move new to the heap.
+	nc := new
+	for {
+		if atomic.CompareAndSwapPointer(&e.p, p, unsafe.Pointer(&nc)) {
+			return true
+		}
+		p = atomic.LoadPointer(&e.p)
+		if p == nil || p == expunged || !equal("CompareAndSwap", *(*V)(p), old) {
+			return false
+		}
+	}
+}
+
+// unexpungeLocked ensures that the entry is not marked as expunged. If it was,
+// the caller must add it to dirty before unlocking mu.
+func (e *entry[V]) unexpungeLocked() (wasExpunged bool) {
+	return atomic.CompareAndSwapPointer(&e.p, expunged, nil)
+}
+
+// swapLocked unconditionally swaps a value into the entry, which must not be
+// expunged.
+func (e *entry[V]) swapLocked(v *V) *V {
+	return (*V)(atomic.SwapPointer(&e.p, unsafe.Pointer(v)))
+}
+
+// LoadOrStore returns the existing value for the key if present. Otherwise,
+// it stores and returns the given value. The loaded result is true if the
+// value was loaded, false if stored.
+func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
+	// Avoid locking if it's a clean hit.
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		actual, loaded, ok := e.tryLoadOrStore(value)
+		if ok {
+			return actual, loaded
+		}
+	}
+	return m.loadOrStoreSlow(key, value)
+}
+
+func (m *Map[K, V]) loadOrStoreSlow(key K, value V) (actual V, loaded bool) {
+	m.mu.Lock()
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		if e.unexpungeLocked() {
+			m.dirty[key] = e
+		}
+		actual, loaded, _ = e.tryLoadOrStore(value)
+	} else if e, ok := m.dirty[key]; ok {
+		actual, loaded, _ = e.tryLoadOrStore(value)
+		// The key set did not change, so this was a miss like a Load's.
+		m.missLocked()
+	} else {
+		m.addLocked(read, key, value)
+		actual, loaded = value, false
+	}
+	m.mu.Unlock()
+	return actual, loaded
+}
+
+// addLocked stores a key that neither read nor dirty holds.
+func (m *Map[K, V]) addLocked(read readOnly[K, V], key K, value V) {
+	if !read.amended {
+		// This is the first key dirty has that read lacks: make sure dirty
+		// exists, and tell readers that a miss in read is now worth a look
+		// in dirty.
+		m.dirtyLocked()
+		m.read.Store(&readOnly[K, V]{m: read.m, amended: true})
+	}
+	m.dirty[key] = newEntry(value)
+}
+
+// tryLoadOrStore atomically loads or stores a value if the entry is not
+// expunged. If the entry is expunged, it leaves it unchanged and returns
+// ok == false.
+func (e *entry[V]) tryLoadOrStore(v V) (actual V, loaded, ok bool) {
+	p := atomic.LoadPointer(&e.p)
+	if p == expunged {
+		return actual, false, false
+	}
+	if p != nil {
+		return *(*V)(p), true, true
+	}
+	// Copy v only once we know we will store it, so that the load path does
+	// not move it to the heap.
+	vc := v
+	for {
+		if atomic.CompareAndSwapPointer(&e.p, nil, unsafe.Pointer(&vc)) {
+			return v, false, true
+		}
+		p = atomic.LoadPointer(&e.p)
+		if p == expunged {
+			return actual, false, false
+		}
+		if p != nil {
+			return *(*V)(p), true, true
+		}
+	}
+}
+
+// LoadAndDelete deletes the value for a key, returning the previous value if
+// any. The loaded result reports whether the key was present.
+func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
+	read := m.loadReadOnly()
+	e, ok := read.m[key]
+	if !ok && read.amended {
+		e, ok = m.deleteSlow(key)
+	}
+	if ok {
+		return e.delete()
+	}
+	return value, false
+}
+
+// deleteSlow removes key from dirty when read lacks it but dirty may have it,
+// and returns the entry it removed so that the caller can clear its value.
+func (m *Map[K, V]) deleteSlow(key K) (e *entry[V], ok bool) {
+	m.mu.Lock()
+	read := m.loadReadOnly()
+	e, ok = read.m[key]
+	if !ok && read.amended {
+		e, ok = m.dirty[key]
+		// Remove the key itself, not just its value: an entry left behind
+		// would keep the key reachable until the next promotion
+		// (golang/go#40999).
+		delete(m.dirty, key)
+		// Count a miss whether or not the key was present: until dirty is
+		// promoted, this key takes the slow path.
+		m.missLocked()
+	}
+	m.mu.Unlock()
+	return e, ok
+}
+
+// Delete deletes the value for a key.
+func (m *Map[K, V]) Delete(key K) {
+	m.LoadAndDelete(key)
+}
+
+func (e *entry[V]) delete() (value V, ok bool) {
+	for {
+		p := atomic.LoadPointer(&e.p)
+		if p == nil || p == expunged {
+			return value, false
+		}
+		if atomic.CompareAndSwapPointer(&e.p, p, nil) {
+			return *(*V)(p), true
+		}
+	}
+}
+
+// trySwap swaps a value if the entry has not been expunged. If the entry is
+// expunged, it returns false and leaves the entry unchanged.
+func (e *entry[V]) trySwap(v *V) (previous *V, ok bool) {
+	for {
+		p := atomic.LoadPointer(&e.p)
+		if p == expunged {
+			return nil, false
+		}
+		if atomic.CompareAndSwapPointer(&e.p, p, unsafe.Pointer(v)) {
+			return (*V)(p), true
+		}
+	}
+}
+
+// Swap swaps the value for a key and returns the previous value if any. The
+// loaded result reports whether the key was present.
+func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		if v, ok := e.trySwap(&value); ok {
+			if v == nil {
+				return previous, false
+			}
+			return *v, true
+		}
+	}
+	return m.swapSlow(key, value)
+}
+
+func (m *Map[K, V]) swapSlow(key K, value V) (previous V, loaded bool) {
+	m.mu.Lock()
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		if e.unexpungeLocked() {
+			// The entry was expunged, so dirty is non-nil and lacks it: put
+			// it back before storing, or the next promotion would drop it.
+			m.dirty[key] = e
+		}
+		if v := e.swapLocked(&value); v != nil {
+			previous, loaded = *v, true
+		}
+	} else if e, ok := m.dirty[key]; ok {
+		if v := e.swapLocked(&value); v != nil {
+			previous, loaded = *v, true
+		}
+	} else {
+		m.addLocked(read, key, value)
+	}
+	m.mu.Unlock()
+	return previous, loaded
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. Values are compared as any(x) == any(y) would
+// compare them, so it panics if they have the same incomparable dynamic type,
+// like a comparison of two such interface values.
+func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		return e.tryCompareAndSwap(old, new)
+	} else if !read.amended {
+		return false // no value for key
+	}
+	return m.compareAndSwapSlow(key, old, new)
+}
+
+func (m *Map[K, V]) compareAndSwapSlow(key K, old, new V) (swapped bool) {
+	m.mu.Lock()
+	// The comparison may panic: unlock on the way out.
+	defer m.mu.Unlock()
+	read := m.loadReadOnly()
+	if e, ok := read.m[key]; ok {
+		return e.tryCompareAndSwap(old, new)
+	} else if e, ok := m.dirty[key]; ok {
+		swapped = e.tryCompareAndSwap(old, new)
+		// The key set did not change, so this was a miss like a Load's.
+		m.missLocked()
+	}
+	return swapped
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// Values are compared as in CompareAndSwap.
+//
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
+	read := m.loadReadOnly()
+	e, ok := read.m[key]
+	if !ok && read.amended {
+		e, ok = m.compareAndDeleteSlow(key)
+	}
+	for ok {
+		p := atomic.LoadPointer(&e.p)
+		if p == nil || p == expunged || !equal("CompareAndDelete", *(*V)(p), old) {
+			return false
+		}
+		if atomic.CompareAndSwapPointer(&e.p, p, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Map[K, V]) compareAndDeleteSlow(key K) (e *entry[V], ok bool) {
+	m.mu.Lock()
+	read := m.loadReadOnly()
+	e, ok = read.m[key]
+	if !ok && read.amended {
+		e, ok = m.dirty[key]
+		// The key stays in dirty: whether it goes depends on the comparison,
+		// made after unlocking. If it is deleted, its entry is expunged when
+		// dirty has been promoted and a new dirty map is built.
+		m.missLocked()
+	}
+	m.mu.Unlock()
+	return e, ok
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not necessarily correspond to any consistent snapshot of the
+// Map's contents: no key will be visited more than once, but if the value for
+// any key is stored or deleted concurrently (including by f), Range may
+// reflect any mapping for that key from any point during the Range call.
+// Range does not block other methods on the receiver; even f itself may call
+// any method on m.
+//
+// Range may be O(N) with the number of elements in the map even if f returns
+// false after a constant number of calls.
+func (m *Map[K, V]) Range(f func(key K, value V) bool) {
+	// Range must see every key present when it starts. If read is not
+	// amended, read.m has them all and Range never takes mu.
+	read := m.loadReadOnly()
+	if read.amended {
+		read = m.promoteForRange()
+	}
+	for k, e := range read.m {
+		v, ok := e.load()
+		if !ok {
+			continue
+		}
+		if !f(k, v) {
+			break
+		}
+	}
+}
+
+// promoteForRange makes dirty the read view. dirty has keys read lacks; since
+// a Range is O(N) anyway, it may as well pay for the copy that a promotion
+// makes the next new key do, and then iterate without mu.
+func (m *Map[K, V]) promoteForRange() readOnly[K, V] {
+	m.mu.Lock()
+	read := m.loadReadOnly()
+	if read.amended {
+		read = readOnly[K, V]{m: m.dirty}
+		m.read.Store(&readOnly[K, V]{m: m.dirty})
+		m.dirty = nil
+		m.misses = 0
+	}
+	m.mu.Unlock()
+	return read
+}
+
+// All returns an iterator over the key-value pairs in the map, with the
+// semantics of Range.
+func (m *Map[K, V]) All() iter.Seq2[K, V] {
+	return m.Range
+}
+
+func (m *Map[K, V]) missLocked() {
+	m.misses++
+	if m.misses < len(m.dirty) {
+		return
+	}
+	m.read.Store(&readOnly[K, V]{m: m.dirty})
+	m.dirty = nil
+	m.misses = 0
+}
+
+// dirtyLocked builds dirty from read's live entries, expunging the deleted
+// ones so that the new dirty map does not need them.
+func (m *Map[K, V]) dirtyLocked() {
+	if m.dirty != nil {
+		return
+	}
+	read := m.loadReadOnly()
+	m.dirty = make(map[K]*entry[V], len(read.m))
+	for k, e := range read.m {
+		if !e.tryExpungeLocked() {
+			m.dirty[k] = e
+		}
+	}
+}
+
+// tryExpungeLocked marks a deleted entry expunged and reports whether it is.
+// A nil entry that concurrently gets a value stays live: tryStore's CAS and
+// ours cannot both win.
+func (e *entry[V]) tryExpungeLocked() (isExpunged bool) {
+	p := atomic.LoadPointer(&e.p)
+	for p == nil {
+		if atomic.CompareAndSwapPointer(&e.p, nil, expunged) {
+			return true
+		}
+		p = atomic.LoadPointer(&e.p)
+	}
+	return p == expunged
+}
+
+// equal reports whether a and b are equal as interface values. For a V whose
+// values may be incomparable (an interface type, or a type that is not
+// comparable at all), the comparison can panic; equal turns the runtime's
+// message into one that names the method and the type.
+func equal[V any](method string, a, b V) (eq bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("syncmap: %s of incomparable values of type %T: %v", method, a, r))
+		}
+	}()
+	return any(a) == any(b)
+}
+
+// noCopy makes go vet's copylocks check report copies of a Map.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
