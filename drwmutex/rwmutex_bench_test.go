@@ -1,0 +1,117 @@
+package drwmutex
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// locker is the method set the benchmarks drive, so that RWMutex and
+// sync.RWMutex run the same loops.
+type locker interface {
+	Lock()
+	Unlock()
+	RLock()
+	RUnlock()
+}
+
+var impls = []struct {
+	name string
+	new  func() locker
+}{
+	{"sync", func() locker { return new(sync.RWMutex) }},
+	{"drwmutex", func() locker { return new(RWMutex) }},
+}
+
+// BenchmarkRLock is parallel RLock+RUnlock with no writer.
+func BenchmarkRLock(b *testing.B) {
+	for _, impl := range impls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			mu := impl.new()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					mu.RLock()
+					mu.RUnlock()
+				}
+			})
+		})
+	}
+	b.Run("drwmutex-RLocker", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu RWMutex
+		b.RunParallel(func(pb *testing.PB) {
+			h := mu.RLocker()
+			for pb.Next() {
+				h.Lock()
+				h.Unlock()
+			}
+		})
+	})
+}
+
+// BenchmarkWrites is parallel read locking with one Lock+Unlock in every
+// 1/writeFraction operations, readers doing a little work under the lock.
+func BenchmarkWrites(b *testing.B) {
+	for _, every := range []int{100, 10} {
+		for _, impl := range impls {
+			b.Run(fmt.Sprintf("%d%%/%s", 100/every, impl.name), func(b *testing.B) {
+				b.ReportAllocs()
+				mu := impl.new()
+				var shared [8]int
+				b.RunParallel(func(pb *testing.PB) {
+					i, sum := 0, 0
+					for pb.Next() {
+						i++
+						if i%every == 0 {
+							mu.Lock()
+							shared[i%len(shared)]++
+							mu.Unlock()
+							continue
+						}
+						mu.RLock()
+						for _, v := range shared {
+							sum += v
+						}
+						mu.RUnlock()
+					}
+					_ = sum
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkSeedHarness is the harness of golang/go#17973 that the seed
+// documents quote: ng goroutines blocked in RLock are released together by
+// one Unlock, then split b.N RLock+RUnlock pairs between them. Run with
+// -cpu 1,2,4,... to see reads scale, or not, with GOMAXPROCS.
+func BenchmarkSeedHarness(b *testing.B) {
+	for _, impl := range impls {
+		for ng := 1; ng <= 256; ng *= 4 {
+			b.Run(fmt.Sprintf("%s/%d", impl.name, ng), func(b *testing.B) {
+				b.ReportAllocs()
+				mu := impl.new()
+				mu.Lock()
+				var wg sync.WaitGroup
+				wg.Add(ng)
+				for g := range ng {
+					quota := b.N / ng
+					if g == 0 {
+						quota += b.N % ng
+					}
+					go func() {
+						defer wg.Done()
+						for range quota {
+							mu.RLock()
+							mu.RUnlock()
+						}
+					}()
+				}
+				b.ResetTimer()
+				mu.Unlock()
+				wg.Wait()
+			})
+		}
+	}
+}

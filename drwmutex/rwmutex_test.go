@@ -1,0 +1,389 @@
+package drwmutex
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/readmostly/readmostly/asm"
+	"github.com/readmostly/readmostly/tests"
+)
+
+func TestMain(m *testing.M) { tests.VerifyMain(m) }
+
+// promptly bounds every wait that must end: a lock that should be granted
+// and is not within it is a hang.
+const promptly = 10 * time.Second
+
+// eventually fails the test unless done is closed within promptly.
+func eventually(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(promptly):
+		t.Fatalf("%s did not happen within %v", what, promptly)
+	}
+}
+
+// stillBlocked fails the test if done is closed within a short while.
+func stillBlocked(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+		t.Fatalf("%s went through, want it blocked", what)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// async runs f in a goroutine and returns a channel closed when f returns.
+func async(f func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	return done
+}
+
+// waitForWriter waits until a writer has announced itself on rw.
+func waitForWriter(t *testing.T, rw *RWMutex) {
+	t.Helper()
+	deadline := time.Now().Add(promptly)
+	for rw.writer.Load() == noWriter {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never announced itself")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// eachStrategy runs f once with every CPU-number strategy that validated on
+// this machine made active, so that the per-CPU slots are chosen every way
+// a user's machine could choose them.
+func eachStrategy(t *testing.T, f func(t *testing.T)) {
+	for _, info := range asm.Report() {
+		if !info.Validated {
+			continue
+		}
+		t.Run(info.Strategy.String(), func(t *testing.T) {
+			prev := asm.Active()
+			if err := asm.Use(info.Strategy); err != nil {
+				t.Fatal(err)
+			}
+			defer asm.Use(prev)
+			f(t)
+		})
+	}
+}
+
+var packageLevel RWMutex
+
+func TestZeroValueAtPackageLevel(t *testing.T) {
+	packageLevel.RLock()
+	packageLevel.RLock()
+	packageLevel.RUnlock()
+	packageLevel.RUnlock()
+	packageLevel.Lock()
+	packageLevel.Unlock()
+	if !packageLevel.TryLock() {
+		t.Fatal("TryLock on an unlocked package-level RWMutex failed")
+	}
+	packageLevel.Unlock()
+}
+
+func TestTryLockAndTryRLockInEveryState(t *testing.T) {
+	cases := []struct {
+		name               string
+		setup, teardown    func(rw *RWMutex)
+		wantTry, wantTryRL bool
+	}{
+		{"zero", func(*RWMutex) {}, func(*RWMutex) {}, true, true},
+		{"unlocked after use", func(rw *RWMutex) { rw.Lock(); rw.Unlock(); rw.RLock(); rw.RUnlock() }, func(*RWMutex) {}, true, true},
+		{"read-locked", (*RWMutex).RLock, (*RWMutex).RUnlock, false, true},
+		{"read-locked through a handle", func(rw *RWMutex) { rw.RLocker().Lock() }, (*RWMutex).RUnlock, false, true},
+		{"write-locked", (*RWMutex).Lock, (*RWMutex).Unlock, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var rw RWMutex
+			c.setup(&rw)
+			if got := rw.TryLock(); got != c.wantTry {
+				t.Errorf("TryLock() = %v, want %v", got, c.wantTry)
+			} else if got {
+				rw.Unlock()
+			}
+			if got := rw.TryRLock(); got != c.wantTryRL {
+				t.Errorf("TryRLock() = %v, want %v", got, c.wantTryRL)
+			} else if got {
+				rw.RUnlock()
+			}
+			c.teardown(&rw)
+			// Whatever the state was, it is unlocked now.
+			if !rw.TryLock() {
+				t.Fatal("TryLock after teardown failed")
+			}
+			rw.Unlock()
+		})
+	}
+}
+
+func TestPendingWriterBlocksNewReaders(t *testing.T) {
+	var rw RWMutex
+	rw.RLock()
+	writerIn := make(chan struct{})
+	writerDone := async(func() {
+		rw.Lock()
+		close(writerIn)
+		rw.Unlock()
+	})
+	waitForWriter(t, &rw)
+	if rw.TryRLock() {
+		t.Fatal("TryRLock succeeded while a writer waits")
+	}
+	if rw.TryLock() {
+		t.Fatal("TryLock succeeded while a writer waits")
+	}
+	var readerSawWriter atomic.Bool
+	readerDone := async(func() {
+		rw.RLock()
+		select {
+		case <-writerIn:
+			readerSawWriter.Store(true)
+		default:
+		}
+		rw.RUnlock()
+	})
+	stillBlocked(t, readerDone, "a new RLock while a writer waits")
+	stillBlocked(t, writerIn, "Lock while a reader holds the lock")
+	rw.RUnlock()
+	eventually(t, writerDone, "the writer's Lock and Unlock")
+	eventually(t, readerDone, "the blocked reader's RLock")
+	if !readerSawWriter.Load() {
+		t.Fatal("the reader that arrived while the writer waited got in before the writer")
+	}
+}
+
+func TestWriterExcludesWriterAndReaders(t *testing.T) {
+	var rw RWMutex
+	rw.Lock()
+	w := async(func() { rw.Lock(); rw.Unlock() })
+	r := async(func() { rw.RLock(); rw.RUnlock() })
+	h := async(func() { l := rw.RLocker(); l.Lock(); l.Unlock() })
+	stillBlocked(t, w, "a second Lock")
+	stillBlocked(t, r, "RLock under Lock")
+	stillBlocked(t, h, "RLocker().Lock under Lock")
+	rw.Unlock()
+	eventually(t, w, "the second Lock")
+	eventually(t, r, "RLock after Unlock")
+	eventually(t, h, "RLocker().Lock after Unlock")
+}
+
+func TestRUnlockOnAnotherGoroutine(t *testing.T) {
+	var rw RWMutex
+	rw.RLock()
+	rw.RLock()
+	<-async(rw.RUnlock)
+	<-async(rw.RUnlock)
+	eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after both readers left")
+}
+
+func TestRLockerLocksTwiceUnlocksElsewhere(t *testing.T) {
+	var rw RWMutex
+	h := rw.RLocker()
+	h.Lock()
+	h.Lock()
+	if rw.TryLock() {
+		t.Fatal("TryLock succeeded while a handle holds two read locks")
+	}
+	<-async(h.Unlock)
+	if rw.TryLock() {
+		t.Fatal("TryLock succeeded while a handle holds one read lock")
+	}
+	<-async(h.Unlock)
+	eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after the handle's unlocks")
+}
+
+func TestUnlockOnAnotherGoroutine(t *testing.T) {
+	var rw RWMutex
+	rw.Lock()
+	<-async(rw.Unlock)
+	eventually(t, async(func() { rw.RLock(); rw.RUnlock() }), "RLock after Unlock elsewhere")
+}
+
+// TestReaderMovesBetweenCPUs takes a read lock pinned to one CPU and
+// releases it pinned to another, plainly and through a handle; the counters
+// of the two CPUs then disagree, and the writer must still get in.
+func TestReaderMovesBetweenCPUs(t *testing.T) {
+	cpus := tests.NeedCPUs(t, 2)
+	eachStrategy(t, func(t *testing.T) {
+		var rw RWMutex
+		restore := tests.Pin(t, cpus[0])
+		rw.RLock()
+		h := rw.RLocker()
+		h.Lock()
+		restore()
+		restore = tests.Pin(t, cpus[1])
+		rw.RUnlock()
+		h.Unlock()
+		restore()
+		if s := asm.Active(); s != asm.PID {
+			// A CPU-number strategy must have put the RLock and the
+			// RUnlock on different slots, or this test tests nothing.
+			r := rw.readers.Load()
+			from, to := r.slots[cpus[0]&r.mask].count.Load(), r.slots[cpus[1]&r.mask].count.Load()
+			if from != 1 || to != -1 {
+				t.Fatalf("under %v the slots of CPUs %d and %d hold %d and %d, want 1 and -1", s, cpus[0], cpus[1], from, to)
+			}
+		}
+		eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after readers moved CPUs")
+	})
+}
+
+// TestExclusionHammer has writers keep every cell of a plain array equal
+// while readers, through every read path, check that they never see a write
+// half done. The race detector checks the happens-before edges too.
+func TestExclusionHammer(t *testing.T) {
+	eachStrategy(t, func(t *testing.T) {
+		var rw RWMutex
+		var cells [16]int
+		check := func(how string) bool {
+			for _, c := range cells {
+				if c != cells[0] {
+					t.Errorf("%s saw a half-done write: %v", how, cells)
+					return false
+				}
+			}
+			return true
+		}
+		var writes atomic.Int64
+		tests.Hammer(t, tests.StressTime(300*time.Millisecond), 6, func(w, i int) bool {
+			switch w {
+			case 0, 1:
+				if w == 1 && !rw.TryLock() {
+					return true
+				} else if w == 0 {
+					rw.Lock()
+				}
+				for j := range cells {
+					cells[j]++
+				}
+				writes.Add(1)
+				rw.Unlock()
+				return true
+			case 2:
+				rw.RLock()
+				defer rw.RUnlock()
+				return check("RLock")
+			case 3:
+				h := rw.RLocker()
+				h.Lock()
+				defer h.Unlock()
+				return check("RLocker")
+			case 4:
+				if !rw.TryRLock() {
+					return true
+				}
+				defer rw.RUnlock()
+				return check("TryRLock")
+			default:
+				// Lock here, release on another goroutine.
+				rw.RLock()
+				ok := check("RLock released elsewhere")
+				<-async(rw.RUnlock)
+				return ok
+			}
+		})
+		rw.Lock()
+		defer rw.Unlock()
+		if got := int64(cells[0]); got != writes.Load() {
+			t.Fatalf("cells hold %d, but %d writes were made", got, writes.Load())
+		}
+	})
+}
+
+func TestNoAllocationsAfterFirstUse(t *testing.T) {
+	var rw RWMutex
+	rw.RLock()
+	rw.RUnlock()
+	for name, f := range map[string]func(){
+		"RLock+RUnlock":   func() { rw.RLock(); rw.RUnlock() },
+		"Lock+Unlock":     func() { rw.Lock(); rw.Unlock() },
+		"TryRLock":        func() { rw.TryRLock(); rw.RUnlock() },
+		"TryLock":         func() { rw.TryLock(); rw.Unlock() },
+		"RLocker":         func() { h := rw.RLocker(); h.Lock(); h.Unlock() },
+		"RLock under Try": func() { rw.RLock(); rw.TryLock(); rw.RUnlock() },
+	} {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s allocates %v times per run, want 0", name, n)
+		}
+	}
+}
+
+func TestMisuseIsReportedNotHidden(t *testing.T) {
+	cases := []struct {
+		name, want string
+		misuse     func()
+	}{
+		{"Unlock of zero value", "Unlock of unlocked", func() {
+			var rw RWMutex
+			rw.Unlock()
+		}},
+		{"Unlock twice", "Unlock of unlocked", func() {
+			var rw RWMutex
+			rw.Lock()
+			rw.Unlock()
+			rw.Unlock()
+		}},
+		{"Unlock of a read lock", "Unlock of unlocked", func() {
+			var rw RWMutex
+			rw.RLock()
+			rw.Unlock()
+		}},
+		{"RUnlock without RLock then Lock", "RUnlock of unlocked", func() {
+			var rw RWMutex
+			rw.RUnlock()
+			rw.Lock()
+		}},
+		{"RUnlock without RLock then TryLock", "RUnlock of unlocked", func() {
+			var rw RWMutex
+			rw.RLock()
+			rw.RUnlock()
+			rw.RUnlock()
+			rw.TryLock()
+		}},
+		{"handle Unlock without Lock then Lock", "RUnlock of unlocked", func() {
+			var rw RWMutex
+			rw.RLocker().Unlock()
+			rw.Lock()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tests.ExpectPanic(t, "drwmutex: "+c.want+" RWMutex", c.misuse)
+		})
+	}
+}
+
+func TestSlotIsOneCacheLineBlock(t *testing.T) {
+	var rw RWMutex
+	rw.RLock()
+	defer rw.RUnlock()
+	r := rw.readers.Load()
+	if len(r.slots) != asm.SlotCount() {
+		t.Fatalf("%d slots, want asm.SlotCount() = %d", len(r.slots), asm.SlotCount())
+	}
+	if len(r.slots) > 1 {
+		a := fmt.Sprintf("%p", &r.slots[0])
+		b := fmt.Sprintf("%p", &r.slots[1])
+		var pa, pb uintptr
+		fmt.Sscanf(a, "0x%x", &pa)
+		fmt.Sscanf(b, "0x%x", &pb)
+		if pb-pa != asm.CacheLineSize || pa%asm.CacheLineSize != 0 {
+			t.Fatalf("slots at %#x and %#x, want %d-byte aligned and %d apart", pa, pb, asm.CacheLineSize, asm.CacheLineSize)
+		}
+	}
+}
+
+var _ sync.Locker = (*RWMutex)(nil)
