@@ -96,7 +96,11 @@ func Current() int {
 	if s := Strategy(active.Load()); s != PID {
 		return s.current()
 	}
-	return pid()
+	// pid, spelled out: Current is too large to inline anyway, and calling
+	// through pid would add a third call to the hot path.
+	p := procPin()
+	procUnpin()
+	return p
 }
 
 // current answers for a hardware or kernel strategy. Detection only activates
