@@ -1,0 +1,341 @@
+package atomicvalue_test
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/readmostly/readmostly/atomicvalue"
+	"github.com/readmostly/readmostly/tests"
+)
+
+func TestCacheZeroIsEmptyAndUsable(t *testing.T) {
+	var c atomicvalue.Cache[string, int]
+	if v, ok := c.Load("x"); ok || v != 0 {
+		t.Errorf("zero Cache Load = %d, %v; want 0, false", v, ok)
+	}
+	if n := c.Len(); n != 0 {
+		t.Errorf("zero Cache Len = %d, want 0", n)
+	}
+	for k, v := range c.All() {
+		t.Errorf("zero Cache yielded %q: %d", k, v)
+	}
+	c.Delete("x")
+	c.Clear()
+	c.StoreAll(maps.All(map[string]int{}))
+	if n := c.Len(); n != 0 {
+		t.Errorf("Len = %d after no-op writes, want 0", n)
+	}
+	if v, loaded := c.LoadOrCompute("x", func(string) int { return 1 }); v != 1 || loaded {
+		t.Errorf("LoadOrCompute on a zero Cache = %d, %v; want 1, false", v, loaded)
+	}
+}
+
+// checkCacheAgainstModel drives a Cache and a plain map with the operations
+// encoded in ops and fails at the first difference. Keys come from a small
+// range so that operations collide.
+func checkCacheAgainstModel(t *testing.T, ops []byte) {
+	t.Helper()
+	var c atomicvalue.Cache[int, int]
+	model := map[int]int{}
+	next := func() int {
+		if len(ops) == 0 {
+			return 0
+		}
+		b := ops[0]
+		ops = ops[1:]
+		return int(b)
+	}
+	for step := 0; len(ops) > 0; step++ {
+		op, key := next()%7, next()%16
+		switch op {
+		case 0:
+			v, ok := c.Load(key)
+			mv, mok := model[key]
+			if v != mv || ok != mok {
+				t.Fatalf("step %d: Load(%d) = %d, %v; model has %d, %v", step, key, v, ok, mv, mok)
+			}
+		case 1:
+			v := next()
+			c.Store(key, v)
+			model[key] = v
+		case 2:
+			var batch [][2]int
+			for range next() % 6 {
+				batch = append(batch, [2]int{next() % 16, next()})
+			}
+			c.StoreAll(func(yield func(int, int) bool) {
+				for _, e := range batch {
+					if !yield(e[0], e[1]) {
+						return
+					}
+				}
+			})
+			for _, e := range batch {
+				model[e[0]] = e[1]
+			}
+		case 3:
+			c.Delete(key)
+			delete(model, key)
+		case 4:
+			v := next()
+			calls := 0
+			got, loaded := c.LoadOrCompute(key, func(k int) int {
+				calls++
+				if k != key {
+					t.Fatalf("step %d: compute called with key %d, want %d", step, k, key)
+				}
+				return v
+			})
+			mv, mok := model[key]
+			if !mok {
+				model[key], mv = v, v
+			}
+			if got != mv || loaded != mok {
+				t.Fatalf("step %d: LoadOrCompute(%d, →%d) = %d, %v; model wants %d, %v", step, key, v, got, loaded, mv, mok)
+			}
+			if wantCalls := map[bool]int{true: 0, false: 1}[mok]; calls != wantCalls {
+				t.Fatalf("step %d: compute ran %d times, want %d", step, calls, wantCalls)
+			}
+		case 5:
+			c.Clear()
+			clear(model)
+		case 6:
+			if got := maps.Collect(c.All()); !maps.Equal(got, model) {
+				t.Fatalf("step %d: All yielded %v, model has %v", step, got, model)
+			}
+			stopAfter, calls := key%4+1, 0
+			c.Range(func(int, int) bool { calls++; return calls < stopAfter })
+			if want := min(stopAfter, len(model)); calls != want {
+				t.Fatalf("step %d: Range stopping after %d calls made %d calls with %d entries", step, stopAfter, calls, len(model))
+			}
+		}
+		if c.Len() != len(model) {
+			t.Fatalf("step %d (op %d): Len = %d, model has %d entries", step, op, c.Len(), len(model))
+		}
+	}
+}
+
+func TestCacheMatchesMapModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	runs := 300
+	if testing.Short() {
+		runs = 30
+	}
+	for run := range runs {
+		ops := make([]byte, 400)
+		for i := range ops {
+			ops[i] = byte(rng.Uint32())
+		}
+		t.Run(fmt.Sprint(run), func(t *testing.T) { checkCacheAgainstModel(t, ops) })
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+func FuzzCacheMatchesMapModel(f *testing.F) {
+	f.Add([]byte{1, 3, 7, 0, 3, 0, 4, 3, 9, 6, 0})
+	f.Add([]byte{2, 0, 3, 1, 1, 1, 2, 2, 2, 6, 3, 3, 1, 5, 0, 6, 1})
+	f.Add([]byte{4, 5, 1, 4, 5, 2, 3, 5, 0, 5, 6, 2})
+	f.Fuzz(checkCacheAgainstModel)
+}
+
+func TestCacheLoadOrComputeNilPanics(t *testing.T) {
+	tests.ExpectPanic(t, "Cache.LoadOrCompute called with a nil compute function", func() {
+		var c atomicvalue.Cache[int, int]
+		c.LoadOrCompute(1, nil)
+	})
+}
+
+// TestCacheReadersSeeWholeStoreAlls has a writer publish generation after
+// generation of a batch of keys, each in one StoreAll, while readers check
+// that every snapshot they iterate holds one whole generation and that
+// generations never go backwards.
+func TestCacheReadersSeeWholeStoreAlls(t *testing.T) {
+	const batch = 64
+	var c atomicvalue.Cache[int, int]
+	var failure atomic.Pointer[string]
+	fail := func(format string, args ...any) bool {
+		msg := fmt.Sprintf(format, args...)
+		failure.CompareAndSwap(nil, &msg)
+		return false
+	}
+	lastGen := make([]int, 4)
+	tests.Hammer(t, tests.StressTime(300*time.Millisecond), len(lastGen), func(w, i int) bool {
+		if w == 0 {
+			gen := i + 1
+			c.StoreAll(func(yield func(int, int) bool) {
+				for k := range batch {
+					if !yield(k, gen) {
+						return
+					}
+				}
+			})
+			return true
+		}
+		n, gen := 0, 0
+		for k, g := range c.All() {
+			if n == 0 {
+				gen = g
+			} else if g != gen {
+				return fail("one snapshot mixed generation %d (key %d) with generation %d", g, k, gen)
+			}
+			n++
+		}
+		if n != 0 && n != batch {
+			return fail("a snapshot held %d keys, want 0 or the whole batch of %d", n, batch)
+		}
+		if gen < lastGen[w] {
+			return fail("reader %d saw generation %d after %d", w, gen, lastGen[w])
+		}
+		lastGen[w] = gen
+		return true
+	})
+	if msg := failure.Load(); msg != nil {
+		t.Fatal(*msg)
+	}
+}
+
+// TestCacheLoadOrComputeAgreement releases many goroutines at once on one
+// missing key, each computing its own value, and checks that all return the
+// same value, that exactly one of them stored it, and that it stays.
+func TestCacheLoadOrComputeAgreement(t *testing.T) {
+	const goroutines = 16
+	rounds := 200
+	if testing.Short() {
+		rounds = 20
+	}
+	var c atomicvalue.Cache[int, int]
+	for key := range rounds {
+		start := make(chan struct{})
+		got := make([]int, goroutines)
+		stored := make([]bool, goroutines)
+		var computed atomic.Int32
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got[g], stored[g] = c.LoadOrCompute(key, func(int) int {
+					computed.Add(1)
+					runtime.Gosched() // widen the window for duplicate computations
+					return g + 1
+				})
+				stored[g] = !stored[g]
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for g := range goroutines {
+			if got[g] != got[0] {
+				t.Fatalf("key %d: goroutine %d got %d, goroutine 0 got %d", key, g, got[g], got[0])
+			}
+		}
+		if n := count(stored, true); n != 1 {
+			t.Fatalf("key %d: %d callers reported storing, want exactly 1", key, n)
+		}
+		if v, _ := c.Load(key); v != got[0] {
+			t.Fatalf("key %d: Load = %d after all callers agreed on %d", key, v, got[0])
+		}
+		if computed.Load() < 1 {
+			t.Fatalf("key %d: compute never ran", key)
+		}
+	}
+}
+
+func count[T comparable](s []T, x T) int {
+	n := 0
+	for _, y := range s {
+		if y == x {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCacheConcurrentWritersLoseNothing has writers storing, computing and
+// batch-storing disjoint keys at once, and checks every key is there at the
+// end: each writer must publish on top of the others' snapshots.
+func TestCacheConcurrentWritersLoseNothing(t *testing.T) {
+	const writers, perWriter = 6, 150
+	var c atomicvalue.Cache[int, int]
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				key := w*perWriter + i
+				switch w % 3 {
+				case 0:
+					c.Store(key, key)
+				case 1:
+					c.LoadOrCompute(key, func(k int) int { return k })
+				case 2:
+					c.StoreAll(maps.All(map[int]int{key: key}))
+				}
+				if w%3 == 0 && i%10 == 9 {
+					c.Delete(key) // deletes of own keys, restored below
+					c.Store(key, key)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := c.Len(); n != writers*perWriter {
+		t.Fatalf("Len = %d after %d writers stored %d keys each, want %d", n, writers, perWriter, writers*perWriter)
+	}
+	for key := range writers * perWriter {
+		if v, ok := c.Load(key); !ok || v != key {
+			t.Fatalf("Load(%d) = %d, %v; want %d, true", key, v, ok, key)
+		}
+	}
+}
+
+func TestCacheIterationIgnoresWritesDuringIt(t *testing.T) {
+	var c atomicvalue.Cache[int, string]
+	c.StoreAll(maps.All(map[int]string{1: "a", 2: "b", 3: "c"}))
+	var keys []int
+	for k := range c.All() {
+		keys = append(keys, k)
+		c.Delete(1)
+		c.Delete(2)
+		c.Delete(3)
+		c.Store(k+10, "new")
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []int{1, 2, 3}) {
+		t.Fatalf("iteration saw keys %v, want the snapshot's [1 2 3]", keys)
+	}
+	want := map[int]string{11: "new", 12: "new", 13: "new"}
+	if got := maps.Collect(c.All()); !maps.Equal(got, want) {
+		t.Fatalf("after iterating, Cache holds %v, want the loop body's writes %v", got, want)
+	}
+}
+
+func TestCacheComputeAndStoreAllMayUseTheCache(t *testing.T) {
+	var c atomicvalue.Cache[int, int]
+	// A compute that fills another key, as a recursive type's fields do.
+	v, _ := c.LoadOrCompute(2, func(k int) int {
+		inner, _ := c.LoadOrCompute(1, func(int) int { return 10 })
+		return inner + k
+	})
+	if v != 12 {
+		t.Fatalf("nested LoadOrCompute = %d, want 12", v)
+	}
+	c.StoreAll(func(yield func(int, int) bool) {
+		old, _ := c.Load(2)
+		yield(3, old+1)
+	})
+	if v, _ := c.Load(3); v != 13 {
+		t.Fatalf("StoreAll from a sequence that reads the Cache stored %d, want 13", v)
+	}
+}
