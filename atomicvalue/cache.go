@@ -2,6 +2,7 @@ package atomicvalue
 
 import (
 	"iter"
+	"maps"
 	"sync"
 	"sync/atomic"
 )
@@ -175,15 +176,15 @@ func (c *Cache[K, V]) Range(f func(key K, value V) bool) {
 }
 
 // copyForWrite returns a private copy of the snapshot old (nil is empty),
-// sized for extra more entries, for a writer holding mu to change and then
-// publish. Sizing up front keeps a write to one allocation of the table.
+// for a writer holding mu to change and then publish; extra sizes a new map.
 func copyForWrite[K comparable, V any](old *map[K]V, extra int) map[K]V {
 	if old == nil {
 		return make(map[K]V, extra)
 	}
-	next := make(map[K]V, len(*old)+extra)
-	for k, v := range *old {
-		next[k] = v
-	}
-	return next
+	// maps.Clone copies the table memory as it is instead of hashing and
+	// inserting every entry again: several times faster for the few new
+	// entries of a typical write. For a batch as large as the map the two
+	// cost about the same, the clone allocating more as it grows
+	// (BenchmarkCopyForWrite); that rare case is not worth a second path.
+	return maps.Clone(*old)
 }

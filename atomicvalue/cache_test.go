@@ -2,6 +2,7 @@ package atomicvalue_test
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"math/rand/v2"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/readmostly/readmostly/atomicvalue"
+	"github.com/readmostly/readmostly/syncmap"
 	"github.com/readmostly/readmostly/tests"
 )
 
@@ -337,5 +339,292 @@ func TestCacheComputeAndStoreAllMayUseTheCache(t *testing.T) {
 	})
 	if v, _ := c.Load(3); v != 13 {
 		t.Fatalf("StoreAll from a sequence that reads the Cache stored %d, want 13", v)
+	}
+}
+
+// Benchmarks. Keys are ints, as a type or ID would be hashed; every lookup
+// hits. The plain map is read without synchronization, which is only safe
+// because nothing writes it: it is the floor a Load can approach.
+
+var sinkV int
+
+const loadKeys = 1 << 10 // entries in the Load benchmarks' maps
+
+func filledCache(n int) *atomicvalue.Cache[int, int] {
+	c := new(atomicvalue.Cache[int, int])
+	c.StoreAll(func(yield func(int, int) bool) {
+		for k := range n {
+			if !yield(k, k) {
+				return
+			}
+		}
+	})
+	return c
+}
+
+func filledMap(n int) map[int]int {
+	m := make(map[int]int, n)
+	for k := range n {
+		m[k] = k
+	}
+	return m
+}
+
+func filledSyncMap(n int) *sync.Map {
+	m := new(sync.Map)
+	for k := range n {
+		m.Store(k, k)
+	}
+	return m
+}
+
+func filledSyncmap(n int) *syncmap.Map[int, int] {
+	m := new(syncmap.Map[int, int])
+	for k := range n {
+		m.Store(k, k)
+	}
+	return m
+}
+
+func intOf(v any) int {
+	i, _ := v.(int)
+	return i
+}
+
+// BenchmarkCacheLoad and BenchmarkCacheLoadParallel call each map directly,
+// as a program would, so that Cache.Load and syncmap.Map.Load inline like
+// the plain map's lookup does.
+func BenchmarkCacheLoad(b *testing.B) {
+	b.Run("impl=Cache", func(b *testing.B) {
+		c := filledCache(loadKeys)
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := c.Load(i & (loadKeys - 1)); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=map", func(b *testing.B) {
+		m := filledMap(loadKeys)
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m[i&(loadKeys-1)]; ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=sync.Map", func(b *testing.B) {
+		m := filledSyncMap(loadKeys)
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m.Load(i & (loadKeys - 1)); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=syncmap.Map", func(b *testing.B) {
+		m := filledSyncmap(loadKeys)
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m.Load(i & (loadKeys - 1)); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+}
+
+// checkHits fails the benchmark unless every lookup of a parallel loop hit.
+func checkHits(b *testing.B, lookups, hits int) {
+	if hits != lookups {
+		b.Errorf("%d of %d lookups of present keys missed", lookups-hits, lookups)
+	}
+}
+
+func BenchmarkCacheLoadParallel(b *testing.B) {
+	b.Run("impl=Cache", func(b *testing.B) {
+		c := filledCache(loadKeys)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i, hits := 0, 0
+			for ; pb.Next(); i++ {
+				if _, ok := c.Load(i & (loadKeys - 1)); ok {
+					hits++
+				}
+			}
+			checkHits(b, i, hits)
+		})
+	})
+	b.Run("impl=map", func(b *testing.B) {
+		m := filledMap(loadKeys)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i, hits := 0, 0
+			for ; pb.Next(); i++ {
+				if _, ok := m[i&(loadKeys-1)]; ok {
+					hits++
+				}
+			}
+			checkHits(b, i, hits)
+		})
+	})
+	b.Run("impl=sync.Map", func(b *testing.B) {
+		m := filledSyncMap(loadKeys)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i, hits := 0, 0
+			for ; pb.Next(); i++ {
+				if _, ok := m.Load(i & (loadKeys - 1)); ok {
+					hits++
+				}
+			}
+			checkHits(b, i, hits)
+		})
+	})
+	b.Run("impl=syncmap.Map", func(b *testing.B) {
+		m := filledSyncmap(loadKeys)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i, hits := 0, 0
+			for ; pb.Next(); i++ {
+				if _, ok := m.Load(i & (loadKeys - 1)); ok {
+					hits++
+				}
+			}
+			checkHits(b, i, hits)
+		})
+	})
+}
+
+var storeSizes = []struct {
+	name string
+	n    int
+}{{"1k", 1_000}, {"10k", 10_000}, {"100k", 100_000}}
+
+// BenchmarkCacheStore overwrites one entry of a cache of n entries: every
+// Store copies all n, so ns/op and B/op grow with n. sync.Map and
+// syncmap.Map overwrite in place, for contrast.
+func BenchmarkCacheStore(b *testing.B) {
+	for _, size := range storeSizes {
+		b.Run("entries="+size.name+"/impl=Cache", func(b *testing.B) {
+			c := filledCache(size.n)
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				c.Store(k%size.n, k)
+				k++
+			}
+		})
+		b.Run("entries="+size.name+"/impl=sync.Map", func(b *testing.B) {
+			m := filledSyncMap(size.n)
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				m.Store(k%size.n, k)
+				k++
+			}
+		})
+		b.Run("entries="+size.name+"/impl=syncmap.Map", func(b *testing.B) {
+			m := filledSyncmap(size.n)
+			b.ReportAllocs()
+			k := 0
+			for b.Loop() {
+				m.Store(k%size.n, k)
+				k++
+			}
+		})
+	}
+}
+
+// BenchmarkCacheStoreAll adds a batch of 100 new keys to a cache of 10k
+// entries, one Store per key against one StoreAll; an op is the whole batch.
+func BenchmarkCacheStoreAll(b *testing.B) {
+	const entries, batch = 10_000, 100
+	newKeys := func(round int) iter.Seq2[int, int] {
+		return func(yield func(int, int) bool) {
+			for i := range batch {
+				if !yield(entries+round*batch+i, i) {
+					return
+				}
+			}
+		}
+	}
+	b.Run("method=Store×100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			c := filledCache(entries)
+			b.StartTimer()
+			for k, v := range newKeys(0) {
+				c.Store(k, v)
+			}
+		}
+	})
+	b.Run("method=StoreAll", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			c := filledCache(entries)
+			b.StartTimer()
+			c.StoreAll(newKeys(0))
+		}
+	})
+}
+
+// BenchmarkCacheMixed is the crossover: goroutines (set with -cpu) each do
+// one write in every `writes` operations and lookups otherwise, on maps of
+// n entries that the writes overwrite. The Cache wins while its faster
+// lookups pay for its O(n) writes.
+func BenchmarkCacheMixed(b *testing.B) {
+	type ops struct {
+		load  func(int) (int, bool)
+		store func(int, int)
+	}
+	impls := []struct {
+		name string
+		make func(n int) ops
+	}{
+		{"Cache", func(n int) ops { c := filledCache(n); return ops{c.Load, c.Store} }},
+		{"sync.Map", func(n int) ops {
+			m := filledSyncMap(n)
+			return ops{
+				func(k int) (int, bool) { v, ok := m.Load(k); return intOf(v), ok },
+				func(k, v int) { m.Store(k, v) },
+			}
+		}},
+		{"syncmap.Map", func(n int) ops { m := filledSyncmap(n); return ops{m.Load, m.Store} }},
+	}
+	for _, n := range []int{100, 1_000, 10_000} {
+		for _, every := range []int{100, 1_000, 10_000, 100_000} {
+			for _, impl := range impls {
+				name := fmt.Sprintf("entries=%d/writes=1in%d/impl=%s", n, every, impl.name)
+				b.Run(name, func(b *testing.B) {
+					m := impl.make(n)
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						k := rand.IntN(n) // goroutines write different keys
+						for i := 1; pb.Next(); i++ {
+							k++
+							if k == n {
+								k = 0
+							}
+							if i%every == 0 {
+								m.store(k, i)
+							} else if _, ok := m.load(k); !ok {
+								b.Errorf("lookup of present key %d missed", k)
+								return
+							}
+						}
+					})
+				})
+			}
+		}
 	}
 }
