@@ -59,10 +59,56 @@ type Map[K comparable, V any] struct {
 	misses int
 }
 
-// readOnly is the immutable view of the map published in Map.read.
+// readOnly is the immutable view of the map published in Map.read. Its
+// entries are indexed either by m or, for integer keys, by ints (see
+// intindex.go); the other is nil.
 type readOnly[K comparable, V any] struct {
 	m       map[K]*entry[V]
-	amended bool // dirty holds some key that m lacks
+	ints    *intIndex[K, V]
+	amended bool // dirty holds some key that the view lacks
+}
+
+// find returns the view's entry for key.
+func (r *readOnly[K, V]) find(key K) (e *entry[V], ok bool) {
+	if r.ints != nil {
+		return r.ints.find(key)
+	}
+	e, ok = r.m[key]
+	return e, ok
+}
+
+// each calls f for each key and entry of the view until f returns false.
+func (r *readOnly[K, V]) each(f func(key K, e *entry[V]) bool) {
+	if r.ints != nil {
+		for _, s := range r.ints.slots {
+			if s.e != nil && !f(s.key, s.e) {
+				return
+			}
+		}
+		return
+	}
+	for k, e := range r.m {
+		if !f(k, e) {
+			return
+		}
+	}
+}
+
+func (r *readOnly[K, V]) len() int {
+	if r.ints != nil {
+		return r.ints.n
+	}
+	return len(r.m)
+}
+
+// promotedView returns the view that makes dirty the read map.
+func promotedView[K comparable, V any](dirty map[K]*entry[V]) *readOnly[K, V] {
+	if len(dirty) > 0 && isIntKey[K]() {
+		if x := buildIntIndex(dirty); x != nil {
+			return &readOnly[K, V]{ints: x}
+		}
+	}
+	return &readOnly[K, V]{m: dirty}
 }
 
 // expunged marks an entry that was deleted and then left out of a non-nil
@@ -79,7 +125,7 @@ type entry[V any] struct {
 	// nil: the entry was deleted and dirty is nil, or dirty holds the entry.
 	// expunged: the entry was deleted, dirty is non-nil, and dirty lacks the
 	// entry.
-	// Otherwise the entry is live, is in read.m[key] if read has the key, and
+	// Otherwise the entry is live, is in read.find(key) if read has the key, and
 	// in dirty[key] if dirty is non-nil.
 	//
 	// Deleting swaps p to nil; building a new dirty map (tryExpungeLocked)
@@ -110,7 +156,7 @@ func (m *Map[K, V]) loadReadOnly() readOnly[K, V] {
 // map.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	read := m.loadReadOnly()
-	e, ok := read.m[key]
+	e, ok := read.find(key)
 	if !ok && read.amended {
 		e, ok = m.loadSlow(key)
 	}
@@ -127,7 +173,7 @@ func (m *Map[K, V]) loadSlow(key K) (e *entry[V], ok bool) {
 	// counting a miss then would be wrong, since later Loads of this key hit
 	// read and the copy the miss pays towards would buy nothing.
 	read := m.loadReadOnly()
-	e, ok = read.m[key]
+	e, ok = read.find(key)
 	if !ok && read.amended {
 		e, ok = m.dirty[key]
 		// Count the miss whether or not the key is present: until dirty is
@@ -154,7 +200,7 @@ func (m *Map[K, V]) Store(key K, value V) {
 // Clear deletes all the entries, resulting in an empty Map.
 func (m *Map[K, V]) Clear() {
 	read := m.loadReadOnly()
-	if len(read.m) == 0 && !read.amended {
+	if read.len() == 0 && !read.amended {
 		// Already empty: don't allocate a new view for nothing.
 		return
 	}
@@ -165,7 +211,7 @@ func (m *Map[K, V]) clearSlow() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	read := m.loadReadOnly()
-	if len(read.m) > 0 || read.amended {
+	if read.len() > 0 || read.amended {
 		m.read.Store(&readOnly[K, V]{})
 	}
 	clear(m.dirty)
@@ -214,7 +260,7 @@ func (e *entry[V]) swapLocked(v *V) *V {
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	// Avoid locking if it's a clean hit.
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		actual, loaded, ok := e.tryLoadOrStore(value)
 		if ok {
 			return actual, loaded
@@ -226,7 +272,7 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 func (m *Map[K, V]) loadOrStoreSlow(key K, value V) (actual V, loaded bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		if e.unexpungeLocked() {
 			m.dirty[key] = e
 		}
@@ -250,7 +296,9 @@ func (m *Map[K, V]) addLocked(read readOnly[K, V], key K, value V) {
 		// exists, and tell readers that a miss in read is now worth a look
 		// in dirty.
 		m.dirtyLocked()
-		m.read.Store(&readOnly[K, V]{m: read.m, amended: true})
+		amended := read
+		amended.amended = true
+		m.read.Store(&amended)
 	}
 	m.dirty[key] = newEntry(value)
 }
@@ -287,7 +335,7 @@ func (e *entry[V]) tryLoadOrStore(v V) (actual V, loaded, ok bool) {
 // any. The loaded result reports whether the key was present.
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	read := m.loadReadOnly()
-	e, ok := read.m[key]
+	e, ok := read.find(key)
 	if !ok && read.amended {
 		e, ok = m.deleteSlow(key)
 	}
@@ -302,7 +350,7 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 func (m *Map[K, V]) deleteSlow(key K) (e *entry[V], ok bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
-	e, ok = read.m[key]
+	e, ok = read.find(key)
 	if !ok && read.amended {
 		e, ok = m.dirty[key]
 		// Remove the key itself, not just its value: an entry left behind
@@ -352,7 +400,7 @@ func (e *entry[V]) trySwap(v *V) (previous *V, ok bool) {
 // loaded result reports whether the key was present.
 func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		if v, ok := e.trySwap(&value); ok {
 			if v == nil {
 				return previous, false
@@ -366,7 +414,7 @@ func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 func (m *Map[K, V]) swapSlow(key K, value V) (previous V, loaded bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		if e.unexpungeLocked() {
 			// The entry was expunged, so dirty is non-nil and lacks it: put
 			// it back before storing, or the next promotion would drop it.
@@ -392,7 +440,7 @@ func (m *Map[K, V]) swapSlow(key K, value V) (previous V, loaded bool) {
 // like a comparison of two such interface values.
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		return e.tryCompareAndSwap(old, new)
 	} else if !read.amended {
 		return false // no value for key
@@ -405,7 +453,7 @@ func (m *Map[K, V]) compareAndSwapSlow(key K, old, new V) (swapped bool) {
 	// The comparison may panic: unlock on the way out.
 	defer m.mu.Unlock()
 	read := m.loadReadOnly()
-	if e, ok := read.m[key]; ok {
+	if e, ok := read.find(key); ok {
 		return e.tryCompareAndSwap(old, new)
 	} else if e, ok := m.dirty[key]; ok {
 		swapped = e.tryCompareAndSwap(old, new)
@@ -422,7 +470,7 @@ func (m *Map[K, V]) compareAndSwapSlow(key K, old, new V) (swapped bool) {
 // false (even if old is the zero value).
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	read := m.loadReadOnly()
-	e, ok := read.m[key]
+	e, ok := read.find(key)
 	if !ok && read.amended {
 		e, ok = m.compareAndDeleteSlow(key)
 	}
@@ -441,7 +489,7 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 func (m *Map[K, V]) compareAndDeleteSlow(key K) (e *entry[V], ok bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
-	e, ok = read.m[key]
+	e, ok = read.find(key)
 	if !ok && read.amended {
 		e, ok = m.dirty[key]
 		// The key stays in dirty: whether it goes depends on the comparison,
@@ -467,20 +515,15 @@ func (m *Map[K, V]) compareAndDeleteSlow(key K) (e *entry[V], ok bool) {
 // false after a constant number of calls.
 func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	// Range must see every key present when it starts. If read is not
-	// amended, read.m has them all and Range never takes mu.
+	// amended, read has them all and Range never takes mu.
 	read := m.loadReadOnly()
 	if read.amended {
 		read = m.promoteForRange()
 	}
-	for k, e := range read.m {
+	read.each(func(k K, e *entry[V]) bool {
 		v, ok := e.load()
-		if !ok {
-			continue
-		}
-		if !f(k, v) {
-			break
-		}
-	}
+		return !ok || f(k, v)
+	})
 }
 
 // promoteForRange makes dirty the read view. dirty has keys read lacks; since
@@ -490,8 +533,9 @@ func (m *Map[K, V]) promoteForRange() readOnly[K, V] {
 	m.mu.Lock()
 	read := m.loadReadOnly()
 	if read.amended {
-		read = readOnly[K, V]{m: m.dirty}
-		m.read.Store(&readOnly[K, V]{m: m.dirty})
+		p := promotedView(m.dirty)
+		m.read.Store(p)
+		read = *p
 		m.dirty = nil
 		m.misses = 0
 	}
@@ -510,7 +554,7 @@ func (m *Map[K, V]) missLocked() {
 	if m.misses < len(m.dirty) {
 		return
 	}
-	m.read.Store(&readOnly[K, V]{m: m.dirty})
+	m.read.Store(promotedView(m.dirty))
 	m.dirty = nil
 	m.misses = 0
 }
@@ -522,12 +566,13 @@ func (m *Map[K, V]) dirtyLocked() {
 		return
 	}
 	read := m.loadReadOnly()
-	m.dirty = make(map[K]*entry[V], len(read.m))
-	for k, e := range read.m {
+	m.dirty = make(map[K]*entry[V], read.len())
+	read.each(func(k K, e *entry[V]) bool {
 		if !e.tryExpungeLocked() {
 			m.dirty[k] = e
 		}
-	}
+		return true
+	})
 }
 
 // tryExpungeLocked marks a deleted entry expunged and reports whether it is.

@@ -15,27 +15,6 @@ func TestMain(m *testing.M) { tests.VerifyMain(m) }
 
 func newIntMap() tests.SyncMap[int, int] { return new(Map[int, int]) }
 
-// anyMap runs Map[any, any], the drop-in for sync.Map, through the int model.
-type anyMap struct{ m Map[any, any] }
-
-func (a *anyMap) Load(k int) (int, bool)              { v, ok := a.m.Load(k); return asInt(v), ok }
-func (a *anyMap) Store(k, v int)                      { a.m.Store(k, v) }
-func (a *anyMap) LoadOrStore(k, v int) (int, bool)    { x, l := a.m.LoadOrStore(k, v); return asInt(x), l }
-func (a *anyMap) LoadAndDelete(k int) (int, bool)     { v, l := a.m.LoadAndDelete(k); return asInt(v), l }
-func (a *anyMap) Delete(k int)                        { a.m.Delete(k) }
-func (a *anyMap) Swap(k, v int) (int, bool)           { p, l := a.m.Swap(k, v); return asInt(p), l }
-func (a *anyMap) CompareAndSwap(k, old, new int) bool { return a.m.CompareAndSwap(k, old, new) }
-func (a *anyMap) CompareAndDelete(k, old int) bool    { return a.m.CompareAndDelete(k, old) }
-func (a *anyMap) Clear()                              { a.m.Clear() }
-func (a *anyMap) Range(f func(k, v int) bool) {
-	a.m.Range(func(k, v any) bool { return f(k.(int), v.(int)) })
-}
-
-func asInt(v any) int {
-	i, _ := v.(int)
-	return i
-}
-
 func TestModel(t *testing.T) {
 	seeds := uint64(200)
 	if testing.Short() {
@@ -46,7 +25,7 @@ func TestModel(t *testing.T) {
 		newMap func() tests.SyncMap[int, int]
 	}{
 		{"Map[int,int]", newIntMap},
-		{"Map[any,any]", func() tests.SyncMap[int, int] { return new(anyMap) }},
+		{"Map[any,any]", func() tests.SyncMap[int, int] { return tests.AnyAsInt(new(Map[any, any])) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := range seeds {

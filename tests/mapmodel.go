@@ -245,6 +245,35 @@ func (m *CopyOnWriteMap[K, V]) Clear() {
 	m.mu.Unlock()
 }
 
+// AnyAsInt adapts a SyncMap[any, any], such as *sync.Map, to SyncMap[int,
+// int], so that the model and benchmarks written for int keys and values can
+// drive maps of interface values. A missing value reads as 0.
+func AnyAsInt(m SyncMap[any, any]) SyncMap[int, int] { return anyAsInt{m} }
+
+type anyAsInt struct{ m SyncMap[any, any] }
+
+func (a anyAsInt) Load(k int) (int, bool) { v, ok := a.m.Load(k); return asInt(v), ok }
+func (a anyAsInt) Store(k, v int)         { a.m.Store(k, v) }
+func (a anyAsInt) LoadOrStore(k, v int) (int, bool) {
+	x, l := a.m.LoadOrStore(k, v)
+	return asInt(x), l
+}
+func (a anyAsInt) LoadAndDelete(k int) (int, bool)     { v, l := a.m.LoadAndDelete(k); return asInt(v), l }
+func (a anyAsInt) Delete(k int)                        { a.m.Delete(k) }
+func (a anyAsInt) Swap(k, v int) (int, bool)           { p, l := a.m.Swap(k, v); return asInt(p), l }
+func (a anyAsInt) CompareAndSwap(k, old, new int) bool { return a.m.CompareAndSwap(k, old, new) }
+func (a anyAsInt) CompareAndDelete(k, old int) bool    { return a.m.CompareAndDelete(k, old) }
+func (a anyAsInt) Clear()                              { a.m.Clear() }
+func (a anyAsInt) Range(f func(k, v int) bool) {
+	a.m.Range(func(k, v any) bool { return f(k.(int), v.(int)) })
+}
+
+// asInt returns v as an int; nil, which a missing value is, reads as 0.
+func asInt(v any) int {
+	i, _ := v.(int)
+	return i
+}
+
 // MapOpKind names one of the operations of a map model run.
 type MapOpKind uint8
 
