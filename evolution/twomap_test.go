@@ -1,0 +1,57 @@
+package evolution
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTwoMapModel checks Load and StoreOrLoad against a builtin map.
+func TestTwoMapModel(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 2))
+		var m TwoMap[int, int]
+		want := make(map[int]int)
+		for i := range 2000 {
+			k := r.IntN(100)
+			if r.IntN(3) == 0 {
+				v, dup := m.StoreOrLoad(k, i)
+				wv, wdup := want[k]
+				if !wdup {
+					want[k], wv = i, i
+				}
+				if v != wv || dup != wdup {
+					t.Fatalf("seed %d: StoreOrLoad(%d, %d) = %d, %v; want %d, %v", seed, k, i, v, dup, wv, wdup)
+				}
+				continue
+			}
+			v, ok := m.Load(k)
+			if wv, wok := want[k]; v != wv || ok != wok {
+				t.Fatalf("seed %d: Load(%d) = %d, %v; want %d, %v", seed, k, v, ok, wv, wok)
+			}
+		}
+	}
+}
+
+// TestTwoMapPromotes checks the promotion rule: once as many loads as live
+// has keys have reached live, live becomes tenured.
+func TestTwoMapPromotes(t *testing.T) {
+	var m TwoMap[int, int]
+	for k := range 3 {
+		m.StoreOrLoad(k, k)
+	}
+	for i := range 3 {
+		if m.tenured.Load() != nil {
+			t.Fatalf("promoted after %d loads of 3 keys", i)
+		}
+		m.Load(i)
+	}
+	p := m.tenured.Load()
+	if p == nil || len(*p) != 3 || m.live != nil {
+		t.Fatal("not promoted after 3 loads of 3 keys")
+	}
+	// The next store copies tenured into a new live map; tenured stays.
+	m.StoreOrLoad(3, 3)
+	if len(m.live) != 4 || len(*m.tenured.Load()) != 3 {
+		t.Fatalf("after a store: live has %d keys, tenured %d; want 4 and 3", len(m.live), len(*m.tenured.Load()))
+	}
+}
