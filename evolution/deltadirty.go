@@ -124,17 +124,18 @@ func (m *DeltaDirtyMap[K, V]) addLocked(key K, value V) {
 	}
 }
 
-// entryLocked returns the live entry for key, from read or dirty, or nil.
+// entryLocked returns the entry for key, from read or dirty, or nil. A key
+// found in dirty counts as a miss, as in the final design; an absent one does
+// not, or a run of new keys would promote, copying read, every other store.
 func (m *DeltaDirtyMap[K, V]) entryLocked(key K) *entry[V] {
 	read := m.loadView()
 	if e, ok := read.m[key]; ok {
 		return e // dirty lacks key, so a deleted e means no entry
 	}
-	if !read.amended {
-		return nil
-	}
 	e := m.dirty[key]
-	m.missLocked() // may promote dirty, e with it, into read
+	if e != nil {
+		m.missLocked() // may promote dirty, e with it, into read
+	}
 	return e
 }
 

@@ -60,7 +60,14 @@ func (m *NoExpungedMap[K, V]) Load(key K) (value V, ok bool) {
 		return value, false
 	}
 	m.mu.Lock()
-	e := m.entryLocked(key)
+	read = m.loadView()
+	e, ok := read.m[key]
+	if !ok && read.amended {
+		// Count the miss whether or not dirty has key: until a promotion,
+		// every Load of it takes mu.
+		e = m.dirty[key]
+		m.missLocked()
+	}
 	m.mu.Unlock()
 	if e == nil {
 		return value, false
@@ -75,16 +82,21 @@ func (m *NoExpungedMap[K, V]) entryLocked(key K) *entry[V] {
 	if e, ok := read.m[key]; ok {
 		return e
 	}
-	if !read.amended {
-		return nil
-	}
 	e := m.dirty[key]
+	if e != nil {
+		m.missLocked()
+	}
+	return e
+}
+
+// missLocked counts a lookup that took mu, and promotes dirty once the
+// misses have paid for copying it.
+func (m *NoExpungedMap[K, V]) missLocked() {
 	if m.misses++; m.misses >= len(m.dirty) {
 		m.read.Store(&readView[K, V]{m: m.dirty})
 		m.dirty = nil
 		m.misses = 0
 	}
-	return e
 }
 
 // dirtyLocked builds dirty from read's live entries and republishes read
