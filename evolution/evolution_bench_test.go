@@ -27,8 +27,8 @@ func BenchmarkLockReadOnly(b *testing.B) {
 			mu := d.New()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					//lint:ignore SA2001 the empty critical section is the workload
 					mu.RLock()
+					//lint:ignore SA2001 the empty critical section is the workload
 					mu.RUnlock()
 				}
 			})
@@ -42,8 +42,8 @@ func BenchmarkLockReadOnly(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				h := mu.RLocker()
 				for pb.Next() {
-					//lint:ignore SA2001 the empty critical section is the workload
 					h.Lock()
+					//lint:ignore SA2001 the empty critical section is the workload
 					h.Unlock()
 				}
 			})
@@ -72,8 +72,8 @@ func BenchmarkLockSeedHarness(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						for range quota {
-							//lint:ignore SA2001 the empty critical section is the workload
 							mu.RLock()
+							//lint:ignore SA2001 the empty critical section is the workload
 							mu.RUnlock()
 						}
 					}()
