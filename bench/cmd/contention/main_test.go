@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/readmostly/readmostly/tests"
+)
+
+// asMainEnv makes the test binary run main instead of the tests, so that a
+// test can check the exit status of the real command.
+const asMainEnv = "CONTENTION_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		main()
+		return
+	}
+	tests.VerifyMain(m)
+}
+
+func TestParseConfig(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		procs      []int
+		goroutines []int
+		workloads  []string
+		impls      []string
+		benchtime  time.Duration
+	}{
+		{
+			args:       nil,
+			procs:      defaultProcs(),
+			goroutines: []int{1, 4, 16, 64, 256},
+			workloads:  []string{"read", "map-load"},
+			impls:      []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map"},
+			benchtime:  30 * time.Millisecond,
+		},
+		{
+			args:       []string{"-procs", "8,1", "-goroutines", "2", "-workload", "write10", "-impl", "drwmutex", "-benchtime", "1ms"},
+			procs:      []int{8, 1},
+			goroutines: []int{2},
+			workloads:  []string{"write10"},
+			impls:      []string{"sync.RWMutex", "drwmutex"}, // the baseline joins
+			benchtime:  time.Millisecond,
+		},
+		{
+			args:       []string{"-workload", "map-mixed", "-impl", "syncmap, xsync.Map"},
+			procs:      defaultProcs(),
+			goroutines: []int{1, 4, 16, 64, 256},
+			workloads:  []string{"map-mixed"},
+			impls:      []string{"sync.Map", "syncmap", "xsync.Map"},
+			benchtime:  30 * time.Millisecond,
+		},
+		{
+			args:       []string{"-workload", "all", "-impl", "all"},
+			procs:      defaultProcs(),
+			goroutines: []int{1, 4, 16, 64, 256},
+			workloads:  []string{"read", "write1", "write10", "map-load", "map-mixed"},
+			impls:      []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map"},
+			benchtime:  30 * time.Millisecond,
+		},
+	} {
+		var stderr bytes.Buffer
+		cfg, err := parseConfig(tc.args, &stderr)
+		if err != nil {
+			t.Errorf("parseConfig(%q) = %v, stderr:\n%s", tc.args, err, &stderr)
+			continue
+		}
+		var workloads, impls []string
+		for _, wl := range cfg.workloads {
+			workloads = append(workloads, wl.Name)
+		}
+		for _, impl := range cfg.impls {
+			impls = append(impls, impl.Name)
+		}
+		if !slices.Equal(cfg.procs, tc.procs) || !slices.Equal(cfg.goroutines, tc.goroutines) ||
+			!slices.Equal(workloads, tc.workloads) || !slices.Equal(impls, tc.impls) || cfg.benchtime != tc.benchtime {
+			t.Errorf("parseConfig(%q):\n got procs %v goroutines %v workloads %v impls %v benchtime %v\nwant procs %v goroutines %v workloads %v impls %v benchtime %v",
+				tc.args, cfg.procs, cfg.goroutines, workloads, impls, cfg.benchtime,
+				tc.procs, tc.goroutines, tc.workloads, tc.impls, tc.benchtime)
+		}
+	}
+}
+
+func TestDefaultProcsEndOversubscribed(t *testing.T) {
+	procs := defaultProcs()
+	n := runtime.NumCPU()
+	if procs[0] != 1 || procs[len(procs)-1] != 2*n || !slices.Contains(procs, n) || !slices.IsSorted(procs) {
+		t.Errorf("defaultProcs() = %v on %d CPUs, want 1, ..., %d, %d in order", procs, n, n, 2*n)
+	}
+}
+
+// badArgs are command lines that must print a message naming the problem
+// and the usage, and exit with status 2.
+var badArgs = []struct {
+	args []string
+	want string
+}{
+	{[]string{"-nosuchflag"}, "flag provided but not defined: -nosuchflag"},
+	{[]string{"-workload", "write5"}, `unknown workload "write5"`},
+	{[]string{"-impl", "sync.Mutex"}, `unknown implementation "sync.Mutex"`},
+	{[]string{"-impl", "sync.Map", "-workload", "read"}, "-impl sync.Map serves none of the workloads read"},
+	{[]string{"-procs", "0"}, "0 out of range [1, 1024]"},
+	{[]string{"-procs", "2,x"}, `"x" is not an integer`},
+	{[]string{"-goroutines", "4,4"}, "4 given twice"},
+	{[]string{"-benchtime", "-1s"}, "-benchtime -1s out of range"},
+	{[]string{"-benchtime", "soon"}, `invalid value "soon" for flag -benchtime`},
+	{[]string{"-count", "0"}, "-count 0 out of range"},
+	{[]string{"extra"}, `unexpected argument "extra"`},
+	{[]string{"cpu", "now"}, "cpu takes no arguments"},
+}
+
+func TestBadInputPrintsUsageAndExits2(t *testing.T) {
+	for _, tc := range badArgs {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code != exitUsage {
+			t.Errorf("run(%q) = %d, want %d", tc.args, code, exitUsage)
+		}
+		if !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("run(%q) stderr does not say %q:\n%s", tc.args, tc.want, &stderr)
+		}
+		if tc.args[0] != "cpu" && !strings.Contains(stderr.String(), "usage: contention") {
+			t.Errorf("run(%q) stderr has no usage:\n%s", tc.args, &stderr)
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("run(%q) wrote to stdout:\n%s", tc.args, &stdout)
+		}
+	}
+}
+
+// TestTheCommandExits2 runs the real binary, so that the exit status is
+// os.Exit's, not run's.
+func TestTheCommandExits2(t *testing.T) {
+	for _, args := range [][]string{{"-workload", "write5"}, {"-nosuchflag"}} {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), asMainEnv+"=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitUsage {
+			t.Errorf("contention %q: %v, want exit status %d; stderr:\n%s", args, err, exitUsage, &stderr)
+		}
+		if !strings.Contains(stderr.String(), "usage: contention") {
+			t.Errorf("contention %q printed no usage:\n%s", args, &stderr)
+		}
+	}
+}
+
+func TestHelpExits0(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-h"}, &stdout, &stderr); code != exitOK {
+		t.Errorf("run(-h) = %d, want %d", code, exitOK)
+	}
+	for _, want := range []string{"usage: contention", "-procs", "map-mixed", "xsync.RBMutex", "(baseline)"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("usage does not mention %q:\n%s", want, &stderr)
+		}
+	}
+}
+
+func TestCPUReport(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"cpu"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("run(cpu) = %d, stderr:\n%s", code, &stderr)
+	}
+	out := stdout.String()
+	for _, want := range []string{"machine: " + runtime.GOOS + "/" + runtime.GOARCH, "strategy", "pid", "getcpu", "yes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("cpu report does not contain %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestTinyRun measures a tiny grid, one GOMAXPROCS value oversubscribed,
+// and reads back everything it wrote.
+func TestTinyRun(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "results.json")
+	out := filepath.Join(dir, "charts")
+	over := runtime.NumCPU() + 1
+	args := []string{
+		"-procs", fmt.Sprintf("1,%d", over), "-goroutines", "1,3",
+		"-workload", "read,map-mixed", "-impl", "drwmutex,syncmap",
+		"-benchtime", "1ms", "-count", "2", "-out", out, "-json", jsonPath,
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("run(%q) = %d, stderr:\n%s", args, code, &stderr)
+	}
+
+	for _, want := range []string{
+		"CPU-number strategies", "read: RLock+RUnlock only", "map-mixed: 90% Load",
+		"sync.RWMutex", "drwmutex", "sync.Map", "syncmap", "(×", fmt.Sprintf("%d*", over), "* oversubscribed",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, &stdout)
+		}
+	}
+	for _, want := range []string{"cell 4 of 16", "cell 16 of 16", "left"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("progress does not contain %q:\n%s", want, &stderr)
+		}
+	}
+
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("results do not parse as JSON: %v", err)
+	}
+	// 2 workloads × 2 implementations (one named, one baseline) × 2 × 2.
+	if len(rep.Results) != 16 {
+		t.Fatalf("JSON has %d results, want 16", len(rep.Results))
+	}
+	if rep.Machine.CPUs != runtime.NumCPU() || len(rep.CPU) == 0 || rep.Count != 2 || !strings.HasPrefix(rep.Command, "go -C bench run ./cmd/contention -procs") {
+		t.Errorf("JSON header is wrong: %+v", rep)
+	}
+	for _, r := range rep.Results {
+		if r.NsPerOp <= 0 || r.Ops < r.Goroutines || len(r.Runs) != 2 || r.NsPerOp != slices.Min(r.Runs) || r.Speedup <= 0 {
+			t.Errorf("implausible result %+v", r)
+		}
+		if r.Oversubscribed != (r.Procs == over) {
+			t.Errorf("result at GOMAXPROCS %d on %d CPUs has oversubscribed = %v", r.Procs, runtime.NumCPU(), r.Oversubscribed)
+		}
+		if r.Impl == r.Baseline && r.Speedup != 1 {
+			t.Errorf("baseline %s has speed-up %v over itself", r.Impl, r.Speedup)
+		}
+	}
+
+	for _, wl := range []string{"read", "map-mixed"} {
+		checkSVG(t, filepath.Join(out, wl+".svg"))
+		checkPNG(t, filepath.Join(out, wl+".png"))
+	}
+}
+
+func checkSVG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	d := xml.NewDecoder(f)
+	root := ""
+	texts := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s is not well-formed XML: %v", path, err)
+			return
+		}
+		if el, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = el.Name.Local
+			}
+			if el.Name.Local == "text" {
+				texts++
+			}
+		}
+	}
+	// Titles, axis labels, ticks and legend entries are all text.
+	if root != "svg" || texts < 10 {
+		t.Errorf("%s: root element %q with %d text elements, want svg with labels", path, root, texts)
+	}
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Errorf("%s does not decode as PNG: %v", path, err)
+		return
+	}
+	if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 200 {
+		t.Errorf("%s is %v, too small for a chart", path, b)
+	}
+}
