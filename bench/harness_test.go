@@ -61,6 +61,23 @@ func TestEveryWorkloadHasItsBaselineAndAnother(t *testing.T) {
 	}
 }
 
+// TestEvolutionMapsWithStoreServeWrites guards the registry's probe for a
+// Store method: the designs that have one must run map-mixed.
+func TestEvolutionMapsWithStoreServeWrites(t *testing.T) {
+	mixed, _ := WorkloadByName("map-mixed")
+	for _, name := range []string{"evolution.cleandirty", "evolution.deltadirty", "evolution.sharded"} {
+		impl, ok := ImplByName(name)
+		if !ok || !impl.Serves(mixed) {
+			t.Errorf("%s (registered: %v) does not serve map-mixed, but its type has Store", name, ok)
+		}
+	}
+	for _, name := range []string{"evolution.dmap", "evolution.twomap"} {
+		if impl, ok := ImplByName(name); !ok || impl.Serves(mixed) {
+			t.Errorf("%s (registered: %v) serves map-mixed, but it cannot overwrite a key", name, ok)
+		}
+	}
+}
+
 func TestNamesAreUniqueAndLookedUp(t *testing.T) {
 	seen := map[string]bool{}
 	for _, impl := range Impls() {

@@ -13,6 +13,10 @@ type Impl struct {
 	// Baseline marks the standard-library type that speed-ups are
 	// relative to: sync.RWMutex for locks, sync.Map for maps.
 	Baseline bool
+	// Extra marks an implementation that cmd/contention measures only when
+	// asked for by name (or with -impl all): the evolution designs that
+	// are history rather than a choice a user would make today.
+	Extra bool
 
 	// newLock returns a fresh lock (LockKind only).
 	newLock func() lockUnderTest
@@ -42,9 +46,12 @@ func (impl Impl) trial(wl Workload) trial {
 }
 
 // Impls returns every implementation: locks, then maps, each kind's
-// baseline first.
+// baseline first and the evolution designs last.
 func Impls() []Impl {
-	return append(lockImpls(), mapImpls()...)
+	impls := lockImpls()
+	impls = append(impls, evolutionLockImpls()...)
+	impls = append(impls, mapImpls()...)
+	return append(impls, evolutionMapImpls()...)
 }
 
 // ImplByName returns the implementation spelled name.

@@ -50,6 +50,9 @@ type nameList struct {
 	known []string // the names accepted
 	list  []string
 	all   bool // "all" was given, alone
+	// explicit is set when the names in list were given on the command
+	// line rather than being the default.
+	explicit bool
 }
 
 func (l *nameList) String() string {
@@ -62,7 +65,7 @@ func (l *nameList) String() string {
 func (l *nameList) Set(v string) error {
 	fields := strings.Split(v, ",")
 	if len(fields) == 1 && strings.TrimSpace(fields[0]) == "all" {
-		l.list, l.all = slices.Clone(l.known), true
+		l.list, l.all, l.explicit = slices.Clone(l.known), true, false
 		return nil
 	}
 	var list []string
@@ -76,8 +79,12 @@ func (l *nameList) Set(v string) error {
 		}
 		list = append(list, f)
 	}
-	l.list, l.all = list, false
+	l.list, l.all, l.explicit = list, false, true
 	return nil
 }
 
+// has reports whether name is selected.
 func (l *nameList) has(name string) bool { return l.all || slices.Contains(l.list, name) }
+
+// named reports whether name was given by name on the command line.
+func (l *nameList) named(name string) bool { return l.explicit && slices.Contains(l.list, name) }

@@ -134,11 +134,11 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	procs := intList{max: maxProcs, list: defaultProcs()}
 	goroutines := intList{max: maxGoroutines, list: []int{1, 4, 16, 64, 256}}
 	workloads := nameList{what: "workload", known: workloadNames(), list: []string{"read", "map-load"}}
-	impls := nameList{what: "implementation", known: implNames(), list: []string{"all"}, all: true}
+	impls := nameList{what: "implementation", known: implNames(), list: defaultImplNames()}
 
 	fs := flag.NewFlagSet("contention", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Var(&procs, "procs", "comma-separated GOMAXPROCS `values` (default: powers of two up to the CPUs, the CPUs, twice the CPUs)")
+	fs.Var(&procs, "procs", "comma-separated GOMAXPROCS `values`; the default is the powers of two below the CPU count, the CPU count and twice it")
 	fs.Var(&goroutines, "goroutines", "comma-separated goroutine `counts`")
 	fs.Var(&workloads, "workload", "comma-separated `workloads`, or all (see below)")
 	fs.Var(&impls, "impl", "comma-separated `implementations`, or all (see below); the baselines are always measured")
@@ -197,7 +197,7 @@ func selectImpls(names nameList, workloads []bench.Workload) ([]bench.Impl, erro
 			serves = serves || impl.Serves(wl)
 		}
 		switch {
-		case !serves && names.has(impl.Name) && !names.all:
+		case !serves && names.named(impl.Name):
 			return nil, fmt.Errorf("-impl %s serves none of the workloads %s", impl.Name, strings.Join(workloadList(workloads), ","))
 		case serves && (names.has(impl.Name) || impl.Baseline):
 			out = append(out, impl)
@@ -224,6 +224,18 @@ func implNames() []string {
 	return names
 }
 
+// defaultImplNames are the implementations measured without -impl: all but
+// the extra evolution designs.
+func defaultImplNames() []string {
+	var names []string
+	for _, impl := range bench.Impls() {
+		if !impl.Extra {
+			names = append(names, impl.Name)
+		}
+	}
+	return names
+}
+
 func usage(fs *flag.FlagSet) {
 	w := fs.Output()
 	fmt.Fprintf(w, `usage: contention [flags]
@@ -239,12 +251,15 @@ Flags:
 	for _, wl := range bench.Workloads() {
 		fmt.Fprintf(w, "  %-10s %-4s  %s\n", wl.Name, wl.Kind, wl.Doc)
 	}
-	fmt.Fprintf(w, "\nImplementations (default all that serve the workloads):\n")
+	fmt.Fprintf(w, "\nImplementations (default: all not marked \"on request\" that serve the workloads):\n")
 	for _, impl := range bench.Impls() {
-		base := ""
-		if impl.Baseline {
-			base = " (baseline)"
+		note := ""
+		switch {
+		case impl.Baseline:
+			note = " (baseline)"
+		case impl.Extra:
+			note = " (on request)"
 		}
-		fmt.Fprintf(w, "  %-18s %-4s  %s%s\n", impl.Name, impl.Kind, impl.Doc, base)
+		fmt.Fprintf(w, "  %-22s %-4s  %s%s\n", impl.Name, impl.Kind, impl.Doc, note)
 	}
 }

@@ -46,8 +46,9 @@ func TestParseConfig(t *testing.T) {
 			procs:      defaultProcs(),
 			goroutines: []int{1, 4, 16, 64, 256},
 			workloads:  []string{"read", "map-load"},
-			impls:      []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map"},
-			benchtime:  30 * time.Millisecond,
+			impls: []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "evolution.percpu",
+				"sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map", "evolution.sharded"},
+			benchtime: 30 * time.Millisecond,
 		},
 		{
 			args:       []string{"-procs", "8,1", "-goroutines", "2", "-workload", "write10", "-impl", "drwmutex", "-benchtime", "1ms"},
@@ -70,7 +71,19 @@ func TestParseConfig(t *testing.T) {
 			procs:      defaultProcs(),
 			goroutines: []int{1, 4, 16, 64, 256},
 			workloads:  []string{"read", "write1", "write10", "map-load", "map-mixed"},
-			impls:      []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map"},
+			impls: []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "evolution.distributed", "evolution.percpu",
+				"sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map",
+				"evolution.dmap", "evolution.twomap", "evolution.cleandirty", "evolution.deltadirty", "evolution.sharded"},
+			benchtime: 30 * time.Millisecond,
+		},
+		{
+			// An extra design joins by name; one that serves the map
+			// workloads but not with writes is simply not measured there.
+			args:       []string{"-workload", "map-load,map-mixed", "-impl", "evolution.dmap"},
+			procs:      defaultProcs(),
+			goroutines: []int{1, 4, 16, 64, 256},
+			workloads:  []string{"map-load", "map-mixed"},
+			impls:      []string{"sync.Map", "evolution.dmap"},
 			benchtime:  30 * time.Millisecond,
 		},
 	} {
