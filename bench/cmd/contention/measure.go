@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -33,16 +31,21 @@ type result struct {
 	// Oversubscribed is set when Procs exceeds the CPUs the process may
 	// run on.
 	Oversubscribed bool `json:"oversubscribed"`
-	// Ops is the number of operations in each run, found by calibration.
-	Ops int `json:"ops_per_run"`
-	// NsPerOp is the fastest run's wall time divided by Ops.
+	// NsPerOp is the fastest run's ns/op.
 	NsPerOp float64 `json:"ns_per_op"`
-	// Runs are every run's ns/op, in the order they ran.
-	Runs []float64 `json:"runs_ns_per_op"`
+	// Runs are every run, in the order they ran.
+	Runs []timedRun `json:"runs"`
 	// Speedup is the baseline's NsPerOp in the same row over NsPerOp.
 	Speedup float64 `json:"speedup"`
 	// Baseline names the implementation Speedup is relative to.
 	Baseline string `json:"baseline"`
+}
+
+// A timedRun is one run of a cell.
+type timedRun struct {
+	// Ops is the number of operations, split among the goroutines.
+	Ops     int     `json:"ops"`
+	NsPerOp float64 `json:"ns_per_op"`
 }
 
 // A row is the cells that share a workload, GOMAXPROCS and goroutine count.
@@ -109,45 +112,63 @@ func measure(cfg config, progress io.Writer) (*report, error) {
 	return rep, nil
 }
 
-// measureRow calibrates each implementation of the row in the first round
-// and reruns it with the same number of operations in the later ones.
+// measureRow calibrates each implementation of the row in the first round.
+// Each later run aims at benchtime at the rate of the one before: on a
+// machine shared with other work, the rate of a short calibration run can be
+// twice that of a long run, and a fixed n would make the grid's wall time
+// drift far from what -benchtime promises.
 func measureRow(r row, cfg config) ([]result, error) {
 	runtime.GOMAXPROCS(r.procs)
 	results := make([]result, len(r.impls))
+	for i, impl := range r.impls {
+		results[i] = result{
+			Workload: r.wl.Name, Impl: impl.Name, Procs: r.procs, Goroutines: r.goroutines,
+			Oversubscribed: r.procs > runtime.NumCPU(), Baseline: bench.BaselineFor(r.wl.Kind).Name,
+		}
+	}
 	for round := range cfg.count {
 		for i, impl := range r.impls {
 			res := &results[i]
+			var n int
+			var d time.Duration
+			var err error
 			if round == 0 {
-				*res = result{
-					Workload: r.wl.Name, Impl: impl.Name, Procs: r.procs, Goroutines: r.goroutines,
-					Oversubscribed: r.procs > runtime.NumCPU(), Baseline: bench.BaselineFor(r.wl.Kind).Name,
-				}
-				n, d, err := calibrate(impl, r, cfg.benchtime)
-				if err != nil {
-					return nil, err
-				}
-				res.Ops = n
-				res.Runs = append(res.Runs, nsPerOp(d, n))
-				continue
+				n, d, err = calibrate(impl, r, cfg.benchtime)
+			} else {
+				n = opsFor(cfg.benchtime, res.Runs[len(res.Runs)-1], r.goroutines)
+				d, err = timeRun(impl, r, n, true)
 			}
-			d, err := timeRun(impl, r, res.Ops, true)
 			if err != nil {
 				return nil, err
 			}
-			res.Runs = append(res.Runs, nsPerOp(d, res.Ops))
+			res.Runs = append(res.Runs, timedRun{Ops: n, NsPerOp: nsPerOp(d, n)})
 		}
 	}
 	var base float64
 	for i := range results {
-		results[i].NsPerOp = slices.Min(results[i].Runs)
-		if results[i].Impl == results[i].Baseline {
-			base = results[i].NsPerOp
+		res := &results[i]
+		res.NsPerOp = res.Runs[0].NsPerOp
+		for _, run := range res.Runs {
+			res.NsPerOp = min(res.NsPerOp, run.NsPerOp)
+		}
+		if res.Impl == res.Baseline {
+			base = res.NsPerOp
 		}
 	}
 	for i := range results {
 		results[i].Speedup = base / results[i].NsPerOp
 	}
 	return results, nil
+}
+
+// opsFor returns the number of operations that last benchtime at the rate
+// of run, growing at most a hundredfold, with at least one per goroutine.
+func opsFor(benchtime time.Duration, run timedRun, goroutines int) int {
+	n := maxGrowth * run.Ops
+	if run.NsPerOp > 0 {
+		n = min(n, int(float64(benchtime.Nanoseconds())/run.NsPerOp))
+	}
+	return min(max(n, goroutines), maxOps)
 }
 
 // Calibration grows n until a run lasts at least half of benchtime,
@@ -200,7 +221,7 @@ func timeRun(impl bench.Impl, r row, n int, collect bool) (time.Duration, error)
 }
 
 func nsPerOp(d time.Duration, n int) float64 {
-	return math.Round(float64(d.Nanoseconds())/float64(n)*100) / 100
+	return float64(d.Nanoseconds()) / float64(n)
 }
 
 // stopwatch is a bench.Timer.
