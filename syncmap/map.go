@@ -33,7 +33,7 @@ import (
 type Map[K comparable, V any] struct {
 	_ noCopy
 
-	mu sync.Mutex
+	mu sync.Mutex // guards dirty and misses, and serializes replacing read
 
 	// read holds the part of the map's contents that Loads may use without
 	// mu. The readOnly it points to is never modified once published; only
@@ -42,9 +42,9 @@ type Map[K comparable, V any] struct {
 	// unamended view, which is what keeps the zero Map usable.
 	read atomic.Pointer[readOnly[K, V]]
 
-	// dirty holds the part of the map's contents that requires mu. To make
-	// promoting it to read a pointer swap, it also holds every non-expunged
-	// entry of read. An expunged entry is never in dirty: storing into it
+	// dirty holds the part of the map's contents that requires mu. So that
+	// promoting it to read needs no merge (a pointer swap, or one pass to
+	// index integer keys), it also holds every non-expunged entry of read. An expunged entry is never in dirty: storing into it
 	// first unexpunges it and adds it back under mu.
 	//
 	// dirty is nil until the first store of a key missing from read, which
@@ -63,9 +63,9 @@ type Map[K comparable, V any] struct {
 // entries are indexed either by m or, for integer keys, by ints (see
 // intindex.go); the other is nil.
 type readOnly[K comparable, V any] struct {
-	m       map[K]*entry[V]
-	ints    *intIndex[K, V]
-	amended bool // dirty holds some key that the view lacks
+	m       map[K]*entry[V] // the view's entries, unless ints holds them
+	ints    *intIndex[K, V] // the view's entries, for integer keys; may be nil
+	amended bool            // dirty holds some key that the view lacks
 }
 
 // find returns the view's entry for key.
@@ -125,8 +125,8 @@ type entry[V any] struct {
 	// nil: the entry was deleted and dirty is nil, or dirty holds the entry.
 	// expunged: the entry was deleted, dirty is non-nil, and dirty lacks the
 	// entry.
-	// Otherwise the entry is live, is in read.find(key) if read has the key, and
-	// in dirty[key] if dirty is non-nil.
+	// Otherwise the entry is live, is in the read view if the view has the
+	// key, and in dirty[key] if dirty is non-nil.
 	//
 	// Deleting swaps p to nil; building a new dirty map (tryExpungeLocked)
 	// turns nil into expunged and leaves the entry out of it. A value may be
@@ -357,9 +357,17 @@ func (m *Map[K, V]) deleteSlow(key K) (e *entry[V], ok bool) {
 		// would keep the key reachable until the next promotion
 		// (golang/go#40999).
 		delete(m.dirty, key)
-		// Count a miss whether or not the key was present: until dirty is
-		// promoted, this key takes the slow path.
-		m.missLocked()
+		// Count a miss only if the key was absent, as Load does: a
+		// promotion would let later lookups of it skip mu. A key just
+		// removed from dirty gains nothing from one. (sync.Map counts
+		// either way since Go 1.15; the seed's Delete never counted.
+		// Counting deletions made every delete-and-restore of a key new
+		// since the last promotion promote dirty, and the restore copy
+		// the map: 8 allocations per pair in BenchmarkLoadAndDeleteCollision
+		// at -cpu 1.)
+		if !ok {
+			m.missLocked()
+		}
 	}
 	m.mu.Unlock()
 	return e, ok
@@ -549,6 +557,9 @@ func (m *Map[K, V]) All() iter.Seq2[K, V] {
 	return m.Range
 }
 
+// missLocked counts a miss and promotes dirty once the misses since the last
+// promotion are as many as its entries. A promotion costs at most O(len(dirty))
+// (indexing integer keys), so each miss pays O(1) towards it.
 func (m *Map[K, V]) missLocked() {
 	m.misses++
 	if m.misses < len(m.dirty) {

@@ -438,6 +438,24 @@ func BenchmarkLoadHitsInt(b *testing.B) {
 			}
 		})
 	})
+	// The same keys wrapped in a struct: the read view is a builtin map,
+	// as for every non-integer key type. The difference from "syncmap" is
+	// what the open-addressing index buys.
+	b.Run("syncmap-builtin-map", func(b *testing.B) {
+		type wrapped struct{ i int }
+		var m Map[wrapped, int]
+		for i := range size {
+			m.Store(wrapped{i}, i)
+		}
+		m.Range(func(wrapped, int) bool { return true }) // promote
+		parallel(b, func(pb *testing.PB, i int) {
+			for ; pb.Next(); i++ {
+				if _, ok := m.Load(wrapped{i & (size - 1)}); !ok {
+					b.Fatalf("Load(%d) missed", i&(size-1))
+				}
+			}
+		})
+	})
 	b.Run("sync.Map", func(b *testing.B) {
 		var m sync.Map
 		for i := range size {
