@@ -71,7 +71,7 @@ func TestEvolutionMapsWithStoreServeWrites(t *testing.T) {
 			t.Errorf("%s (registered: %v) does not serve map-mixed, but its type has Store", name, ok)
 		}
 	}
-	for _, name := range []string{"evolution.dmap", "evolution.twomap"} {
+	for _, name := range []string{"evolution.dmap"} {
 		if impl, ok := ImplByName(name); !ok || impl.Serves(mixed) {
 			t.Errorf("%s (registered: %v) serves map-mixed, but it cannot overwrite a key", name, ok)
 		}
