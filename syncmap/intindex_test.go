@@ -16,7 +16,7 @@ func checkIntIndex[K comparable](t *testing.T, keys, absent []K) {
 	}
 	m := make(map[K]*entry[int], len(keys))
 	for i, k := range keys {
-		m[k] = newEntry(i)
+		m[k] = newEntry(&i)
 	}
 	x := buildIntIndex(m)
 	if x == nil {
@@ -61,7 +61,7 @@ func TestIntIndex(t *testing.T) {
 		// homeSlot spreads consecutive keys evenly: no long runs.
 		m := make(map[int]*entry[int], 1<<16)
 		for i := range 1 << 16 {
-			m[i] = newEntry(i)
+			m[i] = newEntry(&i)
 		}
 		if c := buildIntIndex(m).longestCluster(); c > 16 {
 			t.Fatalf("2^16 consecutive keys made a run of %d occupied slots, want at most 16", c)
@@ -114,7 +114,7 @@ func TestIntIndexIsOnlyForIntegerKeys(t *testing.T) {
 
 func TestLongestCluster(t *testing.T) {
 	x := &intIndex[int, int]{slots: make([]intSlot[int, int], 8), mask: 7}
-	e := newEntry(0)
+	e := newEntry(new(int))
 	for _, tc := range []struct {
 		occupied []int
 		want     int

@@ -140,8 +140,10 @@ type entry[V any] struct {
 	p unsafe.Pointer
 }
 
-func newEntry[V any](value V) *entry[V] {
-	return &entry[V]{p: unsafe.Pointer(&value)}
+// newEntry returns a live entry holding *value, which must not be modified
+// afterwards.
+func newEntry[V any](value *V) *entry[V] {
+	return &entry[V]{p: unsafe.Pointer(value)}
 }
 
 func (m *Map[K, V]) loadReadOnly() readOnly[K, V] {
@@ -282,7 +284,11 @@ func (m *Map[K, V]) loadOrStoreSlow(key K, value V) (actual V, loaded bool) {
 		// The key set did not change, so this was a miss like a Load's.
 		m.missLocked()
 	} else {
-		m.addLocked(read, key, value)
+		// Copy value to the heap here, so that the branches that load do
+		// not pay for it.
+		stored := new(V)
+		*stored = value
+		m.addLocked(read, key, stored)
 		actual, loaded = value, false
 	}
 	m.mu.Unlock()
@@ -290,7 +296,7 @@ func (m *Map[K, V]) loadOrStoreSlow(key K, value V) (actual V, loaded bool) {
 }
 
 // addLocked stores a key that neither read nor dirty holds.
-func (m *Map[K, V]) addLocked(read readOnly[K, V], key K, value V) {
+func (m *Map[K, V]) addLocked(read readOnly[K, V], key K, value *V) {
 	if !read.amended {
 		// This is the first key dirty has that read lacks: make sure dirty
 		// exists, and tell readers that a miss in read is now worth a look
@@ -416,10 +422,12 @@ func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 			return *v, true
 		}
 	}
-	return m.swapSlow(key, value)
+	// value has moved to the heap for trySwap: hand on the pointer rather
+	// than copy it again.
+	return m.swapSlow(key, &value)
 }
 
-func (m *Map[K, V]) swapSlow(key K, value V) (previous V, loaded bool) {
+func (m *Map[K, V]) swapSlow(key K, value *V) (previous V, loaded bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
 	if e, ok := read.find(key); ok {
@@ -428,11 +436,11 @@ func (m *Map[K, V]) swapSlow(key K, value V) (previous V, loaded bool) {
 			// it back before storing, or the next promotion would drop it.
 			m.dirty[key] = e
 		}
-		if v := e.swapLocked(&value); v != nil {
+		if v := e.swapLocked(value); v != nil {
 			previous, loaded = *v, true
 		}
 	} else if e, ok := m.dirty[key]; ok {
-		if v := e.swapLocked(&value); v != nil {
+		if v := e.swapLocked(value); v != nil {
 			previous, loaded = *v, true
 		}
 	} else {

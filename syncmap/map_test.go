@@ -528,5 +528,14 @@ func TestAllocs(t *testing.T) {
 	if got := testing.AllocsPerRun(runs, empty.Clear); got > 0 {
 		t.Errorf("Clear of an empty map: %v allocs per call, want 0", got)
 	}
+	// Deleting and restoring a key that only dirty holds must not promote
+	// dirty each time, which would make each restore copy the whole map.
+	m.Store(5000, 0)
+	if got := testing.AllocsPerRun(runs, func() {
+		m.LoadAndDelete(5000)
+		m.Store(5000, 1)
+	}); got > 2 {
+		t.Errorf("LoadAndDelete and Store of a dirty-only key: %v allocs per pair, want at most 2 (entry and value)", got)
+	}
 	runtime.KeepAlive(sum)
 }
