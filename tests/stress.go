@@ -18,7 +18,8 @@ func StressTime(d time.Duration) time.Duration {
 
 // Hammer runs body concurrently in workers goroutines, each calling it with
 // its worker number and an iteration count that starts at 0, until d has
-// passed, some body returns false, or the test has failed. It returns the
+// passed, some body returns false, or the test has failed; each worker
+// makes at least one iteration. It returns the
 // number of completed iterations of each worker. Hammer waits for every
 // worker before it returns, so it leaves no goroutine behind.
 //
@@ -33,8 +34,10 @@ func Hammer(tb testing.TB, d time.Duration, workers int, body func(worker, i int
 	for w := range workers {
 		go func() {
 			defer wg.Done()
+			// Every worker makes at least one iteration, even one that
+			// a loaded machine starts after the deadline.
 			i := 0
-			for !stop.Load() {
+			for {
 				if !body(w, i) {
 					stop.Store(true)
 					break
@@ -42,6 +45,9 @@ func Hammer(tb testing.TB, d time.Duration, workers int, body func(worker, i int
 				i++
 				if i%64 == 0 && (time.Now().After(deadline) || tb.Failed()) {
 					stop.Store(true)
+				}
+				if stop.Load() {
+					break
 				}
 			}
 			counts[w] = i
