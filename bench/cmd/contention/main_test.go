@@ -222,7 +222,7 @@ func TestCPUReport(t *testing.T) {
 // and reads back everything it wrote.
 func TestTinyRun(t *testing.T) {
 	dir := t.TempDir()
-	jsonPath := filepath.Join(dir, "results.json")
+	jsonPath := filepath.Join(dir, "json", "results.json") // in a directory that does not exist yet
 	out := filepath.Join(dir, "charts")
 	over := runtime.NumCPU() + 1
 	args := []string{

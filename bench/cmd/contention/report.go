@@ -161,6 +161,9 @@ func writeOutputs(cfg config, rep *report, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := os.MkdirAll(filepath.Dir(cfg.json), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(cfg.json, append(data, '\n'), 0o644); err != nil {
 			return err
 		}
