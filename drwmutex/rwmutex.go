@@ -21,7 +21,6 @@
 package drwmutex
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -55,39 +54,33 @@ type RWMutex struct {
 
 	// writers serializes writers; it is held from Lock to Unlock.
 	writers sync.Mutex
-	// writer is noWriter, acquiring while a writer waits for readers to
-	// leave, or held while it holds the lock; readers back off unless it
-	// is noWriter.
-	writer atomic.Int32
+	// state is zero when no writer is present, which is all a reader's
+	// fast path checks. Otherwise its low bits say whether the writer is
+	// acquiring (waiting for readers to leave) or holds the lock, and
+	// whether it sleeps on writerSem until a reader leaves; the rest
+	// counts the readers blocked on readerSem until it leaves, whose read
+	// locks its Unlock takes for them.
+	state atomic.Int64
 	// readers points to the per-CPU counters; nil until first use.
 	readers atomic.Pointer[readerSlots]
 
-	// gate guards waiting and the wake-up of readers blocked by a writer.
-	gate sync.Mutex
-	// waiting is the number of readers blocked until the writer leaves;
-	// the writer's Unlock takes their read locks for them.
-	waiting int32
+	writerSem uint32 // semaphore for the writer to wait for readers
+	readerSem uint32 // semaphore for readers to wait for the writer
 }
 
-// The states of RWMutex.writer.
+// The parts of RWMutex.state.
 const (
-	noWriter int32 = iota
-	acquiring
-	held
+	acquiring  int64 = 1 // a writer waits for readers to leave
+	held       int64 = 2 // a writer holds the lock
+	writerMask int64 = 3
+	sleeping   int64 = 4 // the acquiring writer sleeps on writerSem
+	oneWaiting int64 = 8 // the unit of the blocked readers' count
 )
 
 // readerSlots is what an RWMutex allocates on first use.
 type readerSlots struct {
 	slots []slot // len(slots) is a power of two
 	mask  int    // len(slots) - 1
-	// wakeWriter holds a token when a reader may have left while a writer
-	// waits; capacity 1, so a wake-up sent before the writer sleeps is kept.
-	wakeWriter chan struct{}
-	// admitted is signalled, with L = &RWMutex.gate, when Unlock admits
-	// the readers that waited.
-	admitted sync.Cond
-	// epoch counts admissions, so that a waiting reader knows its turn came.
-	epoch uint64
 }
 
 // A slot counts read locks taken minus read locks released through it. A
@@ -112,8 +105,7 @@ func (rw *RWMutex) slots() *readerSlots {
 
 func (rw *RWMutex) allocSlots() *readerSlots {
 	n := asm.SlotCount()
-	r := &readerSlots{slots: make([]slot, n), mask: n - 1, wakeWriter: make(chan struct{}, 1)}
-	r.admitted.L = &rw.gate
+	r := &readerSlots{slots: make([]slot, n), mask: n - 1}
 	for i := range r.slots {
 		r.slots[i].handle = rlocker{rw: rw, slot: &r.slots[i]}
 	}
@@ -131,14 +123,14 @@ func (rw *RWMutex) RLock() {
 	r := rw.slots()
 	s := &r.slots[asm.Current()&r.mask]
 	s.count.Add(1)
-	if rw.writer.Load() != noWriter {
+	if rw.state.Load() != 0 {
 		rw.rlockSlow(r, s)
 	}
 }
 
 // rlockSlow runs when a writer came while the reader took s: the reader
-// steps back and waits until a writer's Unlock admits it, or retries through
-// the same slot if the writer has gone by then.
+// steps back and waits until the writer's Unlock admits it, or retries
+// through the same slot if the writer has gone by then.
 func (rw *RWMutex) rlockSlow(r *readerSlots, s *slot) {
 	for {
 		// Undo on s itself, never on a slot looked up again: the writer
@@ -147,20 +139,34 @@ func (rw *RWMutex) rlockSlow(r *readerSlots, s *slot) {
 		// forever; undone on a slot it has not read yet, one too low,
 		// letting it in beside a reader.
 		s.count.Add(-1)
-		rw.wakeWriter(r)
-		rw.gate.Lock()
-		if rw.writer.Load() != noWriter {
-			rw.waiting++
-			for epoch := r.epoch; r.epoch == epoch; {
-				r.admitted.Wait()
-			}
-			rw.gate.Unlock()
-			return // release took the read lock for us
+		if rw.waitForWriter() {
+			return // the writer's Unlock took our read lock for us
 		}
-		rw.gate.Unlock()
 		s.count.Add(1)
-		if rw.writer.Load() == noWriter {
+		if rw.state.Load() == 0 {
 			return
+		}
+	}
+}
+
+// waitForWriter blocks until the writer present now leaves, and reports
+// whether it admitted the caller with a read lock. It returns false at once
+// if no writer is present any more.
+func (rw *RWMutex) waitForWriter() bool {
+	for {
+		old := rw.state.Load()
+		if old&writerMask == 0 {
+			return false
+		}
+		if rw.state.CompareAndSwap(old, old+oneWaiting) {
+			// The writer may have counted us before we stepped back.
+			rw.wakeWriter()
+			semacquire(&rw.readerSem)
+			// The race detector does not see through the runtime's
+			// semaphores; this load acquires the release of the state
+			// by the Unlock that admitted us, which it does see.
+			rw.state.Load()
+			return true
 		}
 	}
 }
@@ -171,15 +177,15 @@ func (rw *RWMutex) rlockSlow(r *readerSlots, s *slot) {
 // of TryRLock is often a sign of a deeper problem in a particular use of
 // mutexes.
 func (rw *RWMutex) TryRLock() bool {
-	if rw.writer.Load() != noWriter {
+	if rw.state.Load() != 0 {
 		return false
 	}
 	r := rw.slots()
 	s := &r.slots[asm.Current()&r.mask]
 	s.count.Add(1)
-	if rw.writer.Load() != noWriter {
+	if rw.state.Load() != 0 {
 		s.count.Add(-1)
-		rw.wakeWriter(r)
+		rw.wakeWriter()
 		return false
 	}
 	return true
@@ -193,16 +199,24 @@ func (rw *RWMutex) TryRLock() bool {
 func (rw *RWMutex) RUnlock() {
 	r := rw.slots()
 	r.slots[asm.Current()&r.mask].count.Add(-1)
-	if rw.writer.Load() != noWriter {
-		rw.wakeWriter(r)
+	if rw.state.Load()&sleeping != 0 {
+		rw.wakeWriter()
 	}
 }
 
-// wakeWriter tells a writer waiting for readers to count them again.
-func (rw *RWMutex) wakeWriter(r *readerSlots) {
-	select {
-	case r.wakeWriter <- struct{}{}:
-	default: // a token is already there
+// wakeWriter wakes the writer if it sleeps until readers leave, so that it
+// counts them again. Only the caller that clears the sleeping bit releases
+// the semaphore, so the writer is woken once however many readers leave.
+func (rw *RWMutex) wakeWriter() {
+	for {
+		old := rw.state.Load()
+		if old&sleeping == 0 {
+			return
+		}
+		if rw.state.CompareAndSwap(old, old&^sleeping) {
+			semrelease(&rw.writerSem, false, 1)
+			return
+		}
 	}
 }
 
@@ -211,7 +225,7 @@ func (rw *RWMutex) wakeWriter(r *readerSlots) {
 func (rw *RWMutex) Lock() {
 	rw.writers.Lock()
 	r := rw.slots()
-	rw.writer.Store(acquiring)
+	rw.state.Add(acquiring)
 	// From here on new readers step back, so the sum can only fall.
 	for spins := 0; ; spins++ {
 		n := r.readerCount()
@@ -221,19 +235,41 @@ func (rw *RWMutex) Lock() {
 		if n < 0 {
 			fatal("drwmutex: RUnlock of unlocked RWMutex")
 		}
-		if spins < writerSpins {
-			runtime.Gosched()
-			continue
+		if spins >= writerSpins {
+			rw.sleepUntilReaderLeaves(r)
 		}
-		<-r.wakeWriter
 	}
-	rw.writer.Store(held)
+	rw.state.Add(held - acquiring)
 }
 
-// writerSpins is how many times Lock yields before it sleeps until a reader
-// leaves: enough for readers of short critical sections on the same P to
-// finish, few enough not to burn a core while readers hold the lock long.
-const writerSpins = 4
+// sleepUntilReaderLeaves parks the acquiring writer until a reader that
+// leaves sees the sleeping bit and wakes it. A reader that left before the
+// bit was set is seen by the count taken after setting it, so no wake-up is
+// lost.
+func (rw *RWMutex) sleepUntilReaderLeaves(r *readerSlots) {
+	rw.state.Add(sleeping)
+	if r.readerCount() == 0 {
+		// Whoever clears the bit first owns it: if a reader beat us to it,
+		// its release is on the semaphore and must be consumed.
+		for {
+			old := rw.state.Load()
+			if old&sleeping == 0 {
+				break
+			}
+			if rw.state.CompareAndSwap(old, old&^sleeping) {
+				return
+			}
+		}
+	}
+	semacquire(&rw.writerSem)
+}
+
+// writerSpins is how many times Lock counts the readers again before it
+// sleeps until one leaves: enough to wait out readers in short critical
+// sections on other cores, few enough not to burn a core while readers hold
+// the lock long. It does not yield: with hundreds of runnable goroutines, a
+// yield would put the writer, and the readers it holds off, behind them all.
+const writerSpins = 64
 
 // readerCount returns the number of readers that hold or are taking the
 // lock. Once a writer has announced itself, every increment that it could
@@ -256,15 +292,15 @@ func (rw *RWMutex) TryLock() bool {
 		return false
 	}
 	r := rw.slots()
-	rw.writer.Store(acquiring)
+	rw.state.Add(acquiring)
 	switch n := r.readerCount(); {
 	case n == 0:
-		rw.writer.Store(held)
+		rw.state.Add(held - acquiring)
 		return true
 	case n < 0:
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	rw.release(r)
+	rw.release(r, acquiring)
 	return false
 }
 
@@ -275,30 +311,31 @@ func (rw *RWMutex) TryLock() bool {
 // goroutine. One goroutine may RLock (Lock) an RWMutex and then arrange for
 // another goroutine to RUnlock (Unlock) it.
 func (rw *RWMutex) Unlock() {
-	if rw.writer.Load() != held {
-		fatal("drwmutex: Unlock of unlocked RWMutex")
-	}
-	rw.release(rw.readers.Load())
+	rw.release(rw.readers.Load(), held)
 }
 
-// release ends a writer's hold, or its attempt: the readers that waited for
-// it get their read locks, counted in a slot before the writer flag drops so
-// that the next writer waits for them, and then the writers' mutex is freed.
-func (rw *RWMutex) release(r *readerSlots) {
-	rw.gate.Lock()
-	if rw.writer.Load() == noWriter {
-		rw.gate.Unlock()
-		fatal("drwmutex: Unlock of unlocked RWMutex")
+// release ends a writer's hold, or its attempt (from is held or acquiring):
+// the writer leaves the state, the readers that blocked on it get their read
+// locks, counted in a slot before the next writer can start, and then the
+// writers' mutex is freed.
+func (rw *RWMutex) release(r *readerSlots, from int64) {
+	for {
+		old := rw.state.Load()
+		if old&writerMask != from {
+			fatal("drwmutex: Unlock of unlocked RWMutex")
+		}
+		if !rw.state.CompareAndSwap(old, 0) {
+			continue // a reader joined the waiting ones
+		}
+		if n := old / oneWaiting; n > 0 {
+			r.slots[0].count.Add(n)
+			for range n {
+				semrelease(&rw.readerSem, false, 1)
+			}
+		}
+		rw.writers.Unlock()
+		return
 	}
-	if rw.waiting > 0 {
-		r.slots[0].count.Add(int64(rw.waiting))
-		rw.waiting = 0
-		r.epoch++
-		r.admitted.Broadcast()
-	}
-	rw.writer.Store(noWriter)
-	rw.gate.Unlock()
-	rw.writers.Unlock()
 }
 
 // RLocker returns a Locker whose Lock and Unlock take and release read locks
@@ -320,7 +357,7 @@ type rlocker struct {
 // Lock takes a read lock through the handle's slot.
 func (h *rlocker) Lock() {
 	h.slot.count.Add(1)
-	if h.rw.writer.Load() != noWriter {
+	if h.rw.state.Load() != 0 {
 		h.rw.rlockSlow(h.rw.readers.Load(), h.slot)
 	}
 }
@@ -328,8 +365,8 @@ func (h *rlocker) Lock() {
 // Unlock releases a read lock through the handle's slot.
 func (h *rlocker) Unlock() {
 	h.slot.count.Add(-1)
-	if h.rw.writer.Load() != noWriter {
-		h.rw.wakeWriter(h.rw.readers.Load())
+	if h.rw.state.Load()&sleeping != 0 {
+		h.rw.wakeWriter()
 	}
 }
 

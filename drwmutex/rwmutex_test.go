@@ -51,7 +51,7 @@ func async(f func()) <-chan struct{} {
 func waitForWriter(t *testing.T, rw *RWMutex) {
 	t.Helper()
 	deadline := time.Now().Add(promptly)
-	for rw.writer.Load() == noWriter {
+	for rw.state.Load() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the writer never announced itself")
 		}
