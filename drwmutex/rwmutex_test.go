@@ -37,6 +37,13 @@ func stillBlocked(t *testing.T, done <-chan struct{}, what string) {
 	}
 }
 
+// cycle takes a lock and releases it at once: an empty critical section is
+// what these tests mean.
+func cycle(lock, unlock func()) {
+	lock()
+	unlock()
+}
+
 // async runs f in a goroutine and returns a channel closed when f returns.
 func async(f func()) <-chan struct{} {
 	done := make(chan struct{})
@@ -168,9 +175,9 @@ func TestPendingWriterBlocksNewReaders(t *testing.T) {
 func TestWriterExcludesWriterAndReaders(t *testing.T) {
 	var rw RWMutex
 	rw.Lock()
-	w := async(func() { rw.Lock(); rw.Unlock() })
-	r := async(func() { rw.RLock(); rw.RUnlock() })
-	h := async(func() { l := rw.RLocker(); l.Lock(); l.Unlock() })
+	w := async(func() { cycle(rw.Lock, rw.Unlock) })
+	r := async(func() { cycle(rw.RLock, rw.RUnlock) })
+	h := async(func() { l := rw.RLocker(); cycle(l.Lock, l.Unlock) })
 	stillBlocked(t, w, "a second Lock")
 	stillBlocked(t, r, "RLock under Lock")
 	stillBlocked(t, h, "RLocker().Lock under Lock")
@@ -186,7 +193,7 @@ func TestRUnlockOnAnotherGoroutine(t *testing.T) {
 	rw.RLock()
 	<-async(rw.RUnlock)
 	<-async(rw.RUnlock)
-	eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after both readers left")
+	eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after both readers left")
 }
 
 func TestRLockerLocksTwiceUnlocksElsewhere(t *testing.T) {
@@ -202,14 +209,14 @@ func TestRLockerLocksTwiceUnlocksElsewhere(t *testing.T) {
 		t.Fatal("TryLock succeeded while a handle holds one read lock")
 	}
 	<-async(h.Unlock)
-	eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after the handle's unlocks")
+	eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after the handle's unlocks")
 }
 
 func TestUnlockOnAnotherGoroutine(t *testing.T) {
 	var rw RWMutex
 	rw.Lock()
 	<-async(rw.Unlock)
-	eventually(t, async(func() { rw.RLock(); rw.RUnlock() }), "RLock after Unlock elsewhere")
+	eventually(t, async(func() { cycle(rw.RLock, rw.RUnlock) }), "RLock after Unlock elsewhere")
 }
 
 // TestReaderMovesBetweenCPUs takes a read lock pinned to one CPU and
@@ -237,7 +244,7 @@ func TestReaderMovesBetweenCPUs(t *testing.T) {
 				t.Fatalf("under %v the slots of CPUs %d and %d hold %d and %d, want 1 and -1", s, cpus[0], cpus[1], from, to)
 			}
 		}
-		eventually(t, async(func() { rw.Lock(); rw.Unlock() }), "Lock after readers moved CPUs")
+		eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after readers moved CPUs")
 	})
 }
 
@@ -308,11 +315,11 @@ func TestNoAllocationsAfterFirstUse(t *testing.T) {
 	rw.RLock()
 	rw.RUnlock()
 	for name, f := range map[string]func(){
-		"RLock+RUnlock":   func() { rw.RLock(); rw.RUnlock() },
-		"Lock+Unlock":     func() { rw.Lock(); rw.Unlock() },
+		"RLock+RUnlock":   func() { cycle(rw.RLock, rw.RUnlock) },
+		"Lock+Unlock":     func() { cycle(rw.Lock, rw.Unlock) },
 		"TryRLock":        func() { rw.TryRLock(); rw.RUnlock() },
 		"TryLock":         func() { rw.TryLock(); rw.Unlock() },
-		"RLocker":         func() { h := rw.RLocker(); h.Lock(); h.Unlock() },
+		"RLocker":         func() { h := rw.RLocker(); cycle(h.Lock, h.Unlock) },
 		"RLock under Try": func() { rw.RLock(); rw.TryLock(); rw.RUnlock() },
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
