@@ -21,16 +21,6 @@ var evolutionDefaults = map[string]bool{"percpu": true, "sharded": true}
 // measures under their own names.
 var measuredDirectly = map[string]bool{"drwmutex": true, "sync.RWMutex": true, "syncmap": true, "sync.Map": true}
 
-// wrongDesigns are evolution designs left out because Run's check catches
-// them returning wrong results, with the reason. TwoMap.Load can report a
-// present key missing: it reads tenured (nil, or without the key), and by
-// the time loadSlow holds the read lock a promotion has moved live into
-// tenured and set live to nil; loadSlow does not look at tenured again.
-// TestEveryImplServesItsWorkloads failed on it about once in 30 runs.
-var wrongDesigns = map[string]string{
-	"twomap": "Load misses present keys when a promotion races it",
-}
-
 // evolutionLockImpls reads the per-slot designs through their RLocker
 // handles, the read path the designs were made for: their RWLocker adapter
 // releases a read lock on any slot that holds one, a safety net that the
@@ -72,7 +62,7 @@ func (r evolutionRead) Unlock() { r.mu.RUnlock() }
 func evolutionMapImpls() []Impl {
 	var impls []Impl
 	for _, d := range evolution.MapDesigns() {
-		if measuredDirectly[d.Name] || wrongDesigns[d.Name] != "" {
+		if measuredDirectly[d.Name] {
 			continue
 		}
 		// Through any: staticcheck 2025.1 takes evolution.Map[int, int]'s

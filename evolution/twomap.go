@@ -49,6 +49,15 @@ func (m *TwoMap[K, V]) Load(key K) (value V, ok bool) {
 
 func (m *TwoMap[K, V]) loadSlow(key K) (value V, ok bool) {
 	m.mu.RLock()
+	// Look at tenured again: a promotion between Load's look and the lock
+	// may have moved the key there and set live to nil. Under the read
+	// lock no promotion can run, so tenured and live agree.
+	if p := m.tenured.Load(); p != nil {
+		if value, ok = (*p)[key]; ok {
+			m.mu.RUnlock()
+			return value, true
+		}
+	}
 	promote := false
 	if m.live != nil {
 		value, ok = m.live[key]

@@ -55,3 +55,20 @@ func TestTwoMapPromotes(t *testing.T) {
 		t.Fatalf("after a store: live has %d keys, tenured %d; want 4 and 3", len(m.live), len(*m.tenured.Load()))
 	}
 }
+
+// TestTwoMapLoadRacingAPromotion replays the interleaving that once lost a
+// key: Load misses tenured, a promotion moves the key from live to tenured
+// and clears live, and only then does Load take the lock.
+func TestTwoMapLoadRacingAPromotion(t *testing.T) {
+	var m TwoMap[int, int]
+	m.StoreOrLoad(1, 10)
+	// Load finds tenured empty here, then...
+	m.liveLoads.Store(liveLoadsLimit)
+	m.promote() // ...a promotion runs before it locks.
+	if m.live != nil {
+		t.Fatal("the promotion left live in place; the test replays nothing")
+	}
+	if v, ok := m.loadSlow(1); !ok || v != 10 {
+		t.Fatalf("loadSlow(1) after a promotion = %v, %v; want 10, true", v, ok)
+	}
+}
