@@ -1,11 +1,36 @@
 // Package atomicvalue keeps read-mostly data immutable behind an atomic
-// pointer: readers do one plain load, with no lock, no atomic
-// read-modify-write and no write to shared memory, and writers publish a
-// fresh copy.
+// pointer, the standard library's other answer to a contended RWMutex
+// (golang/go#17973): encoding/json's cachedTypeFields and encoding/gob's
+// typeInfoMap did this with sync/atomic.Value. A reader does one atomic
+// pointer load, a plain MOV on amd64: no lock, no LOCK-prefixed instruction
+// and no write to a shared cache line, so reads scale with cores. A writer
+// copies what it changes and publishes the copy.
 //
-// Value[T] is a typed sync/atomic.Value with Update, a retrying
-// read-modify-write for the config-reload idiom. Cache[K, V] is the map of
-// encoding/json's cachedTypeFields and encoding/gob's typeInfoMap made
-// generic: reads are O(1) and scale with cores, every write copies the map
-// and is O(n).
+// Value[T] is a typed sync/atomic.Value: Load, Store, Swap, and Update, a
+// read-modify-write that retries against concurrent writers (the
+// config-reload idiom). CompareAndSwap, which compares values, is a
+// function for comparable T.
+//
+// Cache[K, V] is the map of cachedTypeFields made generic. Reads are O(1),
+// lock-free and see one consistent snapshot; every write copies the map and
+// costs O(n) for n entries, so batch writes with StoreAll.
+//
+// # When a Cache wins
+//
+// Measured on a 2-core amd64 VM with Go 1.26 (docs/bench-atomicvalue.md,
+// int keys, best of 5 to 12 runs): a Load hit takes 6.4 ns against 5.8 ns
+// for an unsynchronized map and 16 ns for sync.Map, and allocates nothing.
+// A Store copies about 30 ns worth per entry: 31 µs at 1k entries, 0.28 ms
+// at 10k, 1.5 ms at 100k. In BenchmarkCacheMixed (two goroutines, writes
+// overwriting existing keys) the Cache beats sync.Map once there are more
+// than roughly 3 reads per write for every entry: from 1 write in 1,000
+// operations at 100 entries, 1 in 10,000 at 1,000 entries and 1 in 100,000
+// at 10,000 entries; at higher write rates sync.Map wins, by up to 100x.
+//
+// Against this module's syncmap.Map the Cache did not win at any write rate
+// measured: with these dense int keys, which syncmap indexes by an array,
+// its Load was as fast (5.3 ns) and its overwrites stay O(1). Prefer a Cache
+// for what copy-on-write gives beyond speed: Range and All over one
+// consistent snapshot, StoreAll seen all at once or not at all, and a plain
+// map behind every read.
 package atomicvalue
