@@ -1,6 +1,7 @@
 package syncmap
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -430,10 +431,11 @@ func BenchmarkLoadHitsInt(b *testing.B) {
 			m.Store(i, i)
 		}
 		m.Range(func(int, int) bool { return true }) // promote
-		parallel(b, func(pb *testing.PB, i int) {
-			for ; pb.Next(); i++ {
+		parallel(b, func(i, n int) {
+			for end := i + n; i < end; i++ {
 				if _, ok := m.Load(i & (size - 1)); !ok {
-					b.Fatalf("Load(%d) missed", i&(size-1))
+					b.Errorf("Load(%d) missed", i&(size-1))
+					return
 				}
 			}
 		})
@@ -448,10 +450,11 @@ func BenchmarkLoadHitsInt(b *testing.B) {
 			m.Store(wrapped{i}, i)
 		}
 		m.Range(func(wrapped, int) bool { return true }) // promote
-		parallel(b, func(pb *testing.PB, i int) {
-			for ; pb.Next(); i++ {
+		parallel(b, func(i, n int) {
+			for end := i + n; i < end; i++ {
 				if _, ok := m.Load(wrapped{i & (size - 1)}); !ok {
-					b.Fatalf("Load(%d) missed", i&(size-1))
+					b.Errorf("Load(%d) missed", i&(size-1))
+					return
 				}
 			}
 		})
@@ -461,10 +464,11 @@ func BenchmarkLoadHitsInt(b *testing.B) {
 		for i := range size {
 			m.Store(i, i)
 		}
-		parallel(b, func(pb *testing.PB, i int) {
-			for ; pb.Next(); i++ {
+		parallel(b, func(i, n int) {
+			for end := i + n; i < end; i++ {
 				if _, ok := m.Load(i & (size - 1)); !ok {
-					b.Fatalf("Load(%d) missed", i&(size-1))
+					b.Errorf("Load(%d) missed", i&(size-1))
+					return
 				}
 			}
 		})
@@ -474,23 +478,37 @@ func BenchmarkLoadHitsInt(b *testing.B) {
 		for i := range size {
 			m.Store(i, i)
 		}
-		parallel(b, func(pb *testing.PB, i int) {
-			for ; pb.Next(); i++ {
+		parallel(b, func(i, n int) {
+			for end := i + n; i < end; i++ {
 				if _, ok := m.Load(i & (size - 1)); !ok {
-					b.Fatalf("Load(%d) missed", i&(size-1))
+					b.Errorf("Load(%d) missed", i&(size-1))
+					return
 				}
 			}
 		})
 	})
 }
 
-// parallel runs body in b.RunParallel's goroutines, each from its own
-// starting counter, so that they do not walk the keys in lockstep.
-func parallel(b *testing.B, body func(pb *testing.PB, i int)) {
+// parallel splits b.N iterations among GOMAXPROCS goroutines and calls body
+// once in each with its first key i and its count n. It stands in for
+// b.RunParallel where the loop body is a few nanoseconds: pb.Next writes a
+// counter in each goroutine's PB, and two PBs can share a cache line, which
+// makes such results bimodal. Here each goroutine counts in its own frame.
+func parallel(b *testing.B, body func(i, n int)) {
 	b.ReportAllocs()
+	procs := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
 	b.ResetTimer()
-	var g atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		body(pb, int(g.Add(1))*257)
-	})
+	for g := range procs {
+		n := b.N / procs
+		if g < b.N%procs {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body((g+1)*257, n) // apart, so they do not walk the keys in lockstep
+		}()
+	}
+	wg.Wait()
 }
