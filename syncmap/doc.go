@@ -1,0 +1,59 @@
+// Package syncmap provides Map, a typed concurrent map built on the
+// read/dirty algorithm of the standard library's sync.Map as it was from
+// Go 1.9 to Go 1.23 (golang/go#18177), with sync.Map's method set and K and V
+// in place of any.
+//
+// # How it works
+//
+// A Map holds an immutable read view in an atomic pointer and a dirty map
+// under a mutex. Both point to the same entries, each holding an atomic
+// pointer to its value. A Load, Store or Delete of a key in the read view is
+// lock-free: it reads the view and swaps the entry's pointer. A key the view
+// lacks goes to the dirty map under the mutex, and the view is marked
+// amended, so that lookups that miss it try the dirty map. Once such misses
+// are as many as the dirty map's entries, the dirty map becomes the new read
+// view. The next new key then builds a new dirty map from the view's live
+// entries, marking deleted ones expunged so that it can leave them out.
+//
+// Since the view never changes once published, integer keys get an
+// open-addressing table as its index instead of a builtin map (intindex.go);
+// the entries it points to, and so the algorithm, are the same.
+//
+// # When to use it
+//
+// The two cases the design is for, as sync.Map's documentation puts them:
+// keys that are written once and then read many times, as in caches that only
+// grow; and goroutines that read, write and overwrite disjoint sets of keys.
+// There, reads scale with cores because they write no shared memory: on a
+// 2-core VM (docs/bench-syncmap.md) a Load hit of one of 1024 int keys takes
+// 2.3 ns at -cpu 2, 3.4x faster than sync.Map (whose Go 1.24 HashTrieMap
+// takes 7.8 ns) and 8x faster than a mutex and a map; a Map[any, any] used as
+// a drop-in for sync.Map is as fast as it on the same workload
+// (LoadMostlyHits). Range takes no lock and visits the read view: about
+// 2.4 times as fast as sync.Map's over 1024 entries.
+//
+// # When not to
+//
+// The price is paid for keys that are new. While any key is in the dirty map
+// only, every lookup that misses the read view takes the mutex, until enough
+// misses have happened to promote the dirty map (golang/go#21032); and the
+// first new key after each promotion copies the whole view into a new dirty
+// map. A map whose set of keys keeps changing pays both again and again:
+// AdversarialAlloc, which stores a new key after just enough loads to force a
+// promotion each time, runs 5 to 9 times slower than sync.Map and a mutex and
+// a map; AdversarialDelete 7 to 15 times slower than sync.Map. Storing
+// ever-new keys (LoadOrStoreUnique) is on a par with sync.Map at best and
+// 2 to 3 times slower than a mutex and a map. For such maps use sync.Map,
+// whose HashTrieMap has no promotion, or a plain map behind a mutex.
+//
+// Stores allocate: each value stored lives in its own heap allocation, as
+// sync.Map's did, so that an entry can switch values with one atomic pointer
+// swap.
+//
+// # Compatibility with sync.Map
+//
+// Map[any, any] behaves as sync.Map does, down to CompareAndSwap and
+// CompareAndDelete panicking when they compare two values of the same
+// incomparable type (the message names the method and the type), returning
+// false when the key is missing, and Range letting f call any method.
+package syncmap
