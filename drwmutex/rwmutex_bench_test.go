@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/readmostly/readmostly/tests"
 )
 
 // locker is the method set the benchmarks drive, so that RWMutex and
@@ -83,34 +85,12 @@ func BenchmarkWrites(b *testing.B) {
 }
 
 // BenchmarkSeedHarness is the harness of golang/go#17973 that the seed
-// documents quote: ng goroutines blocked in RLock are released together by
-// one Unlock, then split b.N RLock+RUnlock pairs between them. Run with
-// -cpu 1,2,4,... to see reads scale, or not, with GOMAXPROCS.
+// documents quote (tests.SeedHarness), for sync.RWMutex and RWMutex.
 func BenchmarkSeedHarness(b *testing.B) {
 	for _, impl := range impls {
 		for ng := 1; ng <= 256; ng *= 4 {
 			b.Run(fmt.Sprintf("%s/%d", impl.name, ng), func(b *testing.B) {
-				b.ReportAllocs()
-				mu := impl.new()
-				mu.Lock()
-				var wg sync.WaitGroup
-				wg.Add(ng)
-				for g := range ng {
-					quota := b.N / ng
-					if g == 0 {
-						quota += b.N % ng
-					}
-					go func() {
-						defer wg.Done()
-						for range quota {
-							mu.RLock()
-							mu.RUnlock()
-						}
-					}()
-				}
-				b.ResetTimer()
-				mu.Unlock()
-				wg.Wait()
+				tests.SeedHarness(b, impl.new(), ng)
 			})
 		}
 	}

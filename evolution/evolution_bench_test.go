@@ -59,29 +59,7 @@ func BenchmarkLockSeedHarness(b *testing.B) {
 	for _, d := range LockDesigns() {
 		for ng := 1; ng <= 256; ng <<= 2 {
 			b.Run(fmt.Sprintf("%s/g=%d", d.Name, ng), func(b *testing.B) {
-				b.StopTimer()
-				mu := d.New()
-				mu.Lock()
-				var wg sync.WaitGroup
-				wg.Add(ng)
-				for g := range ng {
-					quota := b.N / ng
-					if g == 0 {
-						quota += b.N % ng
-					}
-					go func() {
-						defer wg.Done()
-						for range quota {
-							mu.RLock()
-							//lint:ignore SA2001 the empty critical section is the workload
-							mu.RUnlock()
-						}
-					}()
-				}
-				b.StartTimer()
-				mu.Unlock()
-				wg.Wait()
-				b.StopTimer()
+				tests.SeedHarness(b, d.New(), ng)
 			})
 		}
 	}

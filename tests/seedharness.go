@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"sync"
+	"testing"
+)
+
+// RWLocker is the method set of sync.RWMutex that the seed harness drives.
+type RWLocker interface {
+	Lock()
+	Unlock()
+	RLock()
+	RUnlock()
+}
+
+// SeedHarness is the benchmark of golang/go#17973 that the seed documents
+// quote: goroutines blocked in RLock on a write-locked mu are released
+// together by one Unlock, then share b.N RLock+RUnlock pairs; the time runs
+// from the Unlock to the last goroutine's end. Run it with -cpu 1,2,4,... to
+// see reads scale, or not, with GOMAXPROCS.
+func SeedHarness(b *testing.B, mu RWLocker, goroutines int) {
+	b.ReportAllocs()
+	b.StopTimer()
+	mu.Lock()
+	var wg sync.WaitGroup
+	wg.Add(goroutines)
+	for g := range goroutines {
+		quota := b.N / goroutines
+		if g == 0 {
+			quota += b.N % goroutines
+		}
+		go func() {
+			defer wg.Done()
+			for range quota {
+				mu.RLock()
+				mu.RUnlock()
+			}
+		}()
+	}
+	b.StartTimer()
+	mu.Unlock()
+	wg.Wait()
+	b.StopTimer()
+}
