@@ -284,3 +284,27 @@ func TestEnvironmentOverrideInAFreshProcess(t *testing.T) {
 		}
 	}
 }
+
+func TestProcPinIsCurrentUnderPID(t *testing.T) {
+	useForTest(t, PID)
+	if !UsesPID() {
+		t.Fatal("UsesPID() = false with PID active")
+	}
+	procs := runtime.GOMAXPROCS(0)
+	for range 1000 {
+		p := ProcPin()
+		ProcUnpin()
+		if p < 0 || p >= procs {
+			t.Fatalf("ProcPin() = %d, want [0, %d)", p, procs)
+		}
+	}
+	for _, info := range validated(t) {
+		if info.Strategy != PID {
+			useForTest(t, info.Strategy)
+			if UsesPID() {
+				t.Fatalf("UsesPID() = true with %v active", info.Strategy)
+			}
+			break
+		}
+	}
+}

@@ -95,6 +95,13 @@ type slot struct {
 	_      [asm.CacheLineSize - unsafe.Sizeof(atomic.Int64{}) - unsafe.Sizeof(rlocker{})]byte
 }
 
+// at returns the slot for CPU (or P) number cpu. The mask keeps the index in
+// range, so at skips the bounds check that indexing would repeat on every
+// RLock and RUnlock.
+func (r *readerSlots) at(cpu int) *slot {
+	return (*slot)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.slots)), uintptr(cpu&r.mask)*unsafe.Sizeof(slot{})))
+}
+
 // slots returns the mutex's counters, allocating them on first use.
 func (rw *RWMutex) slots() *readerSlots {
 	if r := rw.readers.Load(); r != nil {
@@ -121,7 +128,14 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
 	r := rw.slots()
-	s := &r.slots[asm.Current()&r.mask]
+	var cpu int
+	if asm.UsesPID() {
+		cpu = asm.ProcPin()
+		asm.ProcUnpin()
+	} else {
+		cpu = asm.Current()
+	}
+	s := r.at(cpu)
 	s.count.Add(1)
 	if rw.state.Load() != 0 {
 		rw.rlockSlow(r, s)
@@ -181,7 +195,7 @@ func (rw *RWMutex) TryRLock() bool {
 		return false
 	}
 	r := rw.slots()
-	s := &r.slots[asm.Current()&r.mask]
+	s := r.at(asm.Current())
 	s.count.Add(1)
 	if rw.state.Load() != 0 {
 		s.count.Add(-1)
@@ -198,7 +212,14 @@ func (rw *RWMutex) TryRLock() bool {
 // fewer readers than none.
 func (rw *RWMutex) RUnlock() {
 	r := rw.slots()
-	r.slots[asm.Current()&r.mask].count.Add(-1)
+	var cpu int
+	if asm.UsesPID() {
+		cpu = asm.ProcPin()
+		asm.ProcUnpin()
+	} else {
+		cpu = asm.Current()
+	}
+	r.at(cpu).count.Add(-1)
 	if rw.state.Load()&sleeping != 0 {
 		rw.wakeWriter()
 	}
@@ -345,7 +366,7 @@ func (rw *RWMutex) release(r *readerSlots, from int64) {
 // look the CPU up. RLocker does not allocate.
 func (rw *RWMutex) RLocker() sync.Locker {
 	r := rw.slots()
-	return &r.slots[asm.Current()&r.mask].handle
+	return &r.at(asm.Current()).handle
 }
 
 // rlocker is a read-lock handle bound to one slot.
