@@ -17,7 +17,7 @@
 //
 // # When a Cache wins
 //
-// Measured on a 2-core amd64 VM with Go 1.26 (docs/bench-atomicvalue.md,
+// Measured on a 2-core amd64 VM with Go 1.26 (docs/benchmarks.md,
 // int keys, best of 5 to 12 runs): a Load hit takes 6.4 ns against 5.8 ns
 // for an unsynchronized map and 16 ns for sync.Map, and allocates nothing.
 // A Store copies about 30 ns worth per entry: 31 µs at 1k entries, 0.28 ms

@@ -26,7 +26,7 @@
 // keys that are written once and then read many times, as in caches that only
 // grow; and goroutines that read, write and overwrite disjoint sets of keys.
 // There, reads scale with cores because they write no shared memory. On a
-// 2-core VM (docs/bench-syncmap.md, best of 5), a Load hit of one of 1024 int
+// 2-core VM (docs/benchmarks.md, best of 5), a Load hit of one of 1024 int
 // keys takes 2.1 ns at -cpu 2: 3.7 times as fast as sync.Map (7.9 ns; its
 // Go 1.24 HashTrieMap), 9 times as fast as a mutex and a map, and as fast as
 // the Map of github.com/puzpuzpuz/xsync/v4 (2.1 ns). A Map[any, any] used as a drop-in for sync.Map is as

@@ -12,7 +12,7 @@ import (
 // be built for lookups alone. For integer keys this package builds an
 // open-addressing table with linear probing, half full at most, hashed by one
 // multiply-fold of the key (homeSlot). It saves most of a builtin map
-// lookup's cost (BenchmarkLoadHitsInt in docs/bench-syncmap.md); the entries
+// lookup's cost (BenchmarkLoadHitsInt in docs/benchmarks.md); the entries
 // it points to, and so the algorithm, are the same.
 //
 // Other key types keep the builtin map: hashing them needs the runtime's
