@@ -132,6 +132,9 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
 	r := rw.slots()
+	// asm.Current, with its PID case spelled out so that ProcPin and
+	// ProcUnpin inline here; a helper doing the same could not inline, and
+	// the call would cost what this saves. RUnlock repeats it.
 	var cpu int
 	if asm.UsesPID() {
 		cpu = asm.ProcPin()

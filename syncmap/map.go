@@ -175,7 +175,8 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	return e.load()
 }
 
-// loadSlow looks key up in dirty when read lacks it but dirty may have it.
+// loadSlow looks key up in dirty when read lacks it but dirty may have it,
+// for Load and CompareAndDelete.
 func (m *Map[K, V]) loadSlow(key K) (e *entry[V], ok bool) {
 	m.mu.Lock()
 	// Look again: dirty may have been promoted while we waited for mu, and
@@ -495,7 +496,10 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	read := m.loadReadOnly()
 	e, ok := read.find(key)
 	if !ok && read.amended {
-		e, ok = m.compareAndDeleteSlow(key)
+		// The key stays in dirty: whether it goes depends on the comparison,
+		// made after unlocking. If it is deleted, its entry is expunged when
+		// dirty has been promoted and a new dirty map is built.
+		e, ok = m.loadSlow(key)
 	}
 	for ok {
 		p := atomic.LoadPointer(&e.p)
@@ -507,21 +511,6 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 		}
 	}
 	return false
-}
-
-func (m *Map[K, V]) compareAndDeleteSlow(key K) (e *entry[V], ok bool) {
-	m.mu.Lock()
-	read := m.loadReadOnly()
-	e, ok = read.find(key)
-	if !ok && read.amended {
-		e, ok = m.dirty[key]
-		// The key stays in dirty: whether it goes depends on the comparison,
-		// made after unlocking. If it is deleted, its entry is expunged when
-		// dirty has been promoted and a new dirty map is built.
-		m.missLocked()
-	}
-	m.mu.Unlock()
-	return e, ok
 }
 
 // Range calls f sequentially for each key and value present in the map. If f
