@@ -73,7 +73,7 @@ func TestParseConfig(t *testing.T) {
 			workloads:  []string{"read", "write1", "write10", "map-load", "map-mixed"},
 			impls: []string{"sync.RWMutex", "drwmutex", "drwmutex-rlocker", "xsync.RBMutex", "evolution.distributed", "evolution.percpu",
 				"sync.Map", "syncmap", "atomicvalue.Cache", "xsync.Map", "concurrent-map",
-				"evolution.dmap", "evolution.cleandirty", "evolution.deltadirty", "evolution.sharded"},
+				"evolution.dmap", "evolution.twomap", "evolution.cleandirty", "evolution.deltadirty", "evolution.sharded"},
 			benchtime: 30 * time.Millisecond,
 		},
 		{
