@@ -18,7 +18,7 @@
 // every counter. Measured on a 2-core VM (docs/benchmarks.md): with two
 // cores reading, an RLock+RUnlock pair costs 7.7 ns against sync.RWMutex's
 // 23.5 (3x); alone on one core, 15.2 ns against 11.6 (1.31x slower); with 1%
-// or 10% of operations writing, 0.74-0.83x sync.RWMutex's throughput. Prefer
+// or 10% of operations writing, 0.74-0.86x sync.RWMutex's throughput. Prefer
 // sync.RWMutex for locks that are written as often as that, for locks whose
 // readers rarely run on several cores at once, and for the many small locks
 // inside data structures.
