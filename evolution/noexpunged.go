@@ -119,6 +119,21 @@ func (m *NoExpungedMap[K, V]) dirtyLocked() {
 	m.read.Store(&readView[K, V]{m: maps.Clone(m.dirty), amended: true})
 }
 
+// entryOrAdd returns key's entry if either map has one; otherwise it stores
+// value under key and returns nil.
+func (m *NoExpungedMap[K, V]) entryOrAdd(key K, value V) *entry[V] {
+	if e, ok := m.loadView().m[key]; ok {
+		return e
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entryLocked(key)
+	if e == nil {
+		m.addLocked(key, value)
+	}
+	return e
+}
+
 // addLocked stores a key that has no entry in either map.
 func (m *NoExpungedMap[K, V]) addLocked(key K, value V) {
 	m.dirtyLocked()
@@ -131,15 +146,9 @@ func (m *NoExpungedMap[K, V]) Store(key K, value V) { m.Swap(key, value) }
 // Swap stores value for key and returns the previous value if any. The
 // loaded result reports whether the key was present.
 func (m *NoExpungedMap[K, V]) Swap(key K, value V) (previous V, loaded bool) {
-	e, ok := m.loadView().m[key]
-	if !ok {
-		m.mu.Lock()
-		if e = m.entryLocked(key); e == nil {
-			m.addLocked(key, value)
-			m.mu.Unlock()
-			return previous, false
-		}
-		m.mu.Unlock()
+	e := m.entryOrAdd(key, value)
+	if e == nil {
+		return previous, false
 	}
 	if p := e.p.Swap(&value); p != nil {
 		return *p, true
@@ -151,15 +160,9 @@ func (m *NoExpungedMap[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 // stores and returns value. The loaded result is true if the value was
 // loaded, false if stored.
 func (m *NoExpungedMap[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
-	e, ok := m.loadView().m[key]
-	if !ok {
-		m.mu.Lock()
-		if e = m.entryLocked(key); e == nil {
-			m.addLocked(key, value)
-			m.mu.Unlock()
-			return value, false
-		}
-		m.mu.Unlock()
+	e := m.entryOrAdd(key, value)
+	if e == nil {
+		return value, false
 	}
 	for {
 		if p := e.p.Load(); p != nil {
