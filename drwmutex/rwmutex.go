@@ -56,17 +56,36 @@ import (
 type RWMutex struct {
 	_ noCopy
 
+	// The first cache line holds what every reader reads and almost no
+	// one writes, so that it stays in every core's cache.
+
+	// biased is 1 while readers count themselves in the per-CPU slots, 0
+	// while they count themselves in central. It is a hint: correctness
+	// rests on state and the counters alone.
+	biased atomic.Uint32
+	// readers points to the per-CPU counters; nil until the mutex first
+	// turns biased or RLocker is called.
+	readers atomic.Pointer[readerSlots]
+
+	// Apart from it, so that readers that write central do not take the
+	// line of biased and readers from each other's cores: read a line and
+	// then write it, and a core pays for two transfers of it.
+	_ [asm.CacheLineSize - unsafe.Sizeof(atomic.Uint32{}) - unsafe.Sizeof(atomic.Pointer[readerSlots]{})]byte
+
+	// state's low bits say whether a writer is present (holding the lock
+	// or waiting for readers to leave), and whether it sleeps on writerSem
+	// until a reader leaves; the rest counts the readers blocked on
+	// readerSem until the writer leaves, whose read locks its Unlock takes
+	// for them.
+	state atomic.Int64
+	// central counts the read locks taken and released outside the slots,
+	// in its low 32 bits (signed). Above them it counts down the read locks
+	// taken through it since the last writer, until the mutex turns biased
+	// again, and a present writer subtracts writerMark, so that one atomic
+	// add tells an unbiased reader all it needs. See rebiasBelow.
+	central atomic.Int64
 	// writers serializes writers; it is held from Lock to Unlock.
 	writers sync.Mutex
-	// state is zero when no writer is present, which is all a reader's
-	// fast path checks. Otherwise its low bits say whether the writer is
-	// acquiring (waiting for readers to leave) or holds the lock, and
-	// whether it sleeps on writerSem until a reader leaves; the rest
-	// counts the readers blocked on readerSem until it leaves, whose read
-	// locks its Unlock takes for them.
-	state atomic.Int64
-	// readers points to the per-CPU counters; nil until first use.
-	readers atomic.Pointer[readerSlots]
 
 	writerSem uint32 // semaphore for the writer to wait for readers
 	readerSem uint32 // semaphore for readers to wait for the writer
@@ -74,14 +93,45 @@ type RWMutex struct {
 
 // The parts of RWMutex.state.
 const (
-	acquiring  int64 = 1 // a writer waits for readers to leave
-	held       int64 = 2 // a writer holds the lock
-	writerMask int64 = 3
-	sleeping   int64 = 4 // the acquiring writer sleeps on writerSem
-	oneWaiting int64 = 8 // the unit of the blocked readers' count
+	writer     int64 = 1 // a writer holds the lock or waits for readers to leave
+	sleeping   int64 = 2 // the writer sleeps on writerSem until a reader leaves
+	oneWaiting int64 = 4 // the unit of the blocked readers' count
 )
 
-// readerSlots is what an RWMutex allocates on first use.
+// A mutex is in one of two modes, which only decide where readers count
+// themselves. Biased, each reader takes the slot of its CPU, so readers on
+// different cores write different cache lines, and a writer has to read
+// every slot. Unbiased, readers count themselves in central, one word next
+// to state, as sync.RWMutex does: cheaper on one core and for the writer,
+// but every reader writes the same cache line.
+//
+// Every writer makes the mutex unbiased; after rebiasAfter read locks taken
+// through central with no writer in between, the reader that takes the
+// next one makes it biased again. A mutex that is written often therefore
+// behaves like sync.RWMutex, one that is written rarely like
+// percpu_rw_semaphore. The same idea is in Linux's rcu_sync, which keeps
+// percpu_rw_semaphore's readers on their slow path while writers are
+// active, and in the reader bias of xsync's RBMutex (after the BRAVO paper:
+// Dice and Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX
+// ATC 2019), which a writer turns off for a while. A zero RWMutex starts
+// unbiased, so a lock read fewer than rebiasAfter times never allocates its
+// slots.
+//
+// Correctness does not depend on the mode: the writer sums the slots and
+// central alike, and a reader that finds a writer undoes its increment on
+// the counter it made it on, whichever mode the mutex is in by then.
+const (
+	rebiasAfter       = 1 << 10
+	budgetUnit  int64 = 1 << 32 // one read lock taken through central
+	rebiasBelow       = -rebiasAfter * budgetUnit
+	// writerMark is subtracted from central while a writer is present,
+	// taking it far below rebiasBelow, and below markedBelow. The budget
+	// part never strays far from zero, as every writer resets it.
+	writerMark  int64 = 1 << 62
+	markedBelow       = -writerMark / 2
+)
+
+// readerSlots is what an RWMutex allocates when it first turns biased.
 type readerSlots struct {
 	slots []slot // len(slots) is a power of two
 	mask  int    // len(slots) - 1
@@ -89,8 +139,8 @@ type readerSlots struct {
 
 // A slot counts read locks taken minus read locks released through it. A
 // single slot's count means nothing and may be negative, because RUnlock may
-// run on another CPU than its RLock; only the sum over all slots is the
-// number of readers.
+// run on another CPU than its RLock; only the sum over all slots and
+// central is the number of readers.
 type slot struct {
 	count atomic.Int64
 	// handle is the slot's RLocker, built with the slots so that RLocker
@@ -131,40 +181,69 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // It should not be used for recursive read locking; a blocked Lock call
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
-	r := rw.slots()
-	// asm.Current, with its PID case spelled out so that ProcPin and
-	// ProcUnpin inline here; a helper doing the same could not inline, and
-	// the call would cost what this saves. RUnlock repeats it.
-	var cpu int
-	if asm.UsesPID() {
-		cpu = asm.ProcPin()
-		asm.ProcUnpin()
-	} else {
-		cpu = asm.Current()
+	if rw.biased.Load() != 0 {
+		// The slots exist: they are allocated before the bit is set.
+		r := rw.readers.Load()
+		// asm.Current, with its PID case spelled out so that ProcPin
+		// and ProcUnpin inline here; a helper doing the same could not
+		// inline, and the call would cost what this saves. RUnlock
+		// repeats it.
+		var cpu int
+		if asm.UsesPID() {
+			cpu = asm.ProcPin()
+			asm.ProcUnpin()
+		} else {
+			cpu = asm.Current()
+		}
+		c := &r.at(cpu).count
+		c.Add(1)
+		if rw.state.Load()&writer != 0 {
+			rw.rlockSlow(c)
+		}
+		return
 	}
-	s := r.at(cpu)
-	s.count.Add(1)
-	if rw.state.Load() != 0 {
-		rw.rlockSlow(r, s)
+	if v := rw.central.Add(1 - budgetUnit); v < rebiasBelow {
+		rw.rlockCentralSlow(v)
 	}
 }
 
-// rlockSlow runs when a writer came while the reader took s: the reader
-// steps back and waits until the writer's Unlock admits it, or retries
-// through the same slot if the writer has gone by then.
-func (rw *RWMutex) rlockSlow(r *readerSlots, s *slot) {
+// rlockCentralSlow runs when a reader that counted itself in central, making
+// it v, found a writer, or found that the mutex has been read often enough
+// since the last writer to turn biased.
+func (rw *RWMutex) rlockCentralSlow(v int64) {
+	if v < markedBelow || rw.state.Load()&writer != 0 {
+		rw.rlockSlow(&rw.central)
+		return
+	}
+	rw.rebias()
+}
+
+// rebias makes the mutex biased, unless a writer is present. A writer that
+// comes meanwhile may miss the bit and leave the mutex biased: only the
+// choice of counters suffers, until the next writer.
+func (rw *RWMutex) rebias() {
+	rw.slots() // before the bit: a reader that sees it uses the slots
+	if rw.state.Load()&writer == 0 {
+		rw.biased.CompareAndSwap(0, 1)
+	}
+}
+
+// rlockSlow runs when a writer came while the reader counted itself in c:
+// the reader steps back and waits until the writer's Unlock admits it, or
+// retries through c if the writer has gone by then.
+func (rw *RWMutex) rlockSlow(c *atomic.Int64) {
 	for {
-		// Undo on s itself, never on a slot looked up again: the writer
-		// reads the slots one by one, and an increment it saw on s, undone
-		// on a slot it has already read, would leave its sum one too high
-		// forever; undone on a slot it has not read yet, one too low,
-		// letting it in beside a reader.
-		s.count.Add(-1)
+		// Undo on c itself, never on a counter looked up again: the
+		// writer reads the counters one by one, and an increment it saw
+		// on c, undone on a counter it has already read, would leave its
+		// sum one too high forever; undone on a counter it has not read
+		// yet, one too low, letting it in beside a reader.
+		c.Add(-1)
 		if rw.waitForWriter() {
 			return // the writer's Unlock took our read lock for us
 		}
-		s.count.Add(1)
-		if rw.state.Load() == 0 {
+		c.Add(1)
+		if rw.state.Load()&writer == 0 {
 			return
 		}
 	}
@@ -176,7 +255,7 @@ func (rw *RWMutex) rlockSlow(r *readerSlots, s *slot) {
 func (rw *RWMutex) waitForWriter() bool {
 	for {
 		old := rw.state.Load()
-		if old&writerMask == 0 {
+		if old&writer == 0 {
 			return false
 		}
 		if rw.state.CompareAndSwap(old, old+oneWaiting) {
@@ -198,14 +277,16 @@ func (rw *RWMutex) waitForWriter() bool {
 // of TryRLock is often a sign of a deeper problem in a particular use of
 // mutexes.
 func (rw *RWMutex) TryRLock() bool {
-	if rw.state.Load() != 0 {
+	if rw.state.Load()&writer != 0 {
 		return false
 	}
-	r := rw.slots()
-	s := r.at(asm.Current())
-	s.count.Add(1)
-	if rw.state.Load() != 0 {
-		s.count.Add(-1)
+	c := &rw.central
+	if rw.biased.Load() != 0 {
+		c = &rw.readers.Load().at(asm.Current()).count
+	}
+	c.Add(1)
+	if rw.state.Load()&writer != 0 {
+		c.Add(-1)
 		rw.wakeWriter()
 		return false
 	}
@@ -218,16 +299,23 @@ func (rw *RWMutex) TryRLock() bool {
 // is a run-time error, reported at the latest when the next writer finds
 // fewer readers than none.
 func (rw *RWMutex) RUnlock() {
-	r := rw.slots()
-	var cpu int
-	if asm.UsesPID() {
-		cpu = asm.ProcPin()
-		asm.ProcUnpin()
-	} else {
-		cpu = asm.Current()
+	if rw.biased.Load() != 0 {
+		r := rw.readers.Load()
+		var cpu int
+		if asm.UsesPID() {
+			cpu = asm.ProcPin()
+			asm.ProcUnpin()
+		} else {
+			cpu = asm.Current()
+		}
+		r.at(cpu).count.Add(-1)
+		if rw.state.Load()&sleeping != 0 {
+			rw.wakeWriter()
+		}
+		return
 	}
-	r.at(cpu).count.Add(-1)
-	if rw.state.Load()&sleeping != 0 {
+	// A sleeping writer marked central before it slept.
+	if rw.central.Add(-1) < rebiasBelow && rw.state.Load()&sleeping != 0 {
 		rw.wakeWriter()
 	}
 }
@@ -252,11 +340,10 @@ func (rw *RWMutex) wakeWriter() {
 // writing, Lock blocks until the lock is available.
 func (rw *RWMutex) Lock() {
 	rw.writers.Lock()
-	r := rw.slots()
-	rw.state.Add(acquiring)
+	rw.announce()
 	// From here on new readers step back, so the sum can only fall.
 	for spins := 0; ; spins++ {
-		n := r.readerCount()
+		n := rw.readerCount()
 		if n == 0 {
 			break
 		}
@@ -264,19 +351,34 @@ func (rw *RWMutex) Lock() {
 			fatal("drwmutex: RUnlock of unlocked RWMutex")
 		}
 		if spins >= writerSpins {
-			rw.sleepUntilReaderLeaves(r)
+			rw.sleepUntilReaderLeaves()
 		}
 	}
-	rw.state.Add(held - acquiring)
+}
+
+// announce tells readers that a writer is acquiring the lock: biased ones
+// through state, which they check after counting themselves in a slot, and
+// unbiased ones through central, in which they count themselves. It makes
+// the mutex unbiased and restarts the count of read locks until it turns
+// biased again.
+func (rw *RWMutex) announce() {
+	rw.state.Add(writer)
+	if rw.biased.Load() != 0 {
+		rw.biased.Store(0) // only if set: a store costs every reader a miss
+	}
+	// Readers may change the budget between the load and the add; it is a
+	// heuristic, and lands near zero either way.
+	c := rw.central.Load()
+	rw.central.Add(-(c - int64(int32(c))) - writerMark)
 }
 
 // sleepUntilReaderLeaves parks the acquiring writer until a reader that
 // leaves sees the sleeping bit and wakes it. A reader that left before the
 // bit was set is seen by the count taken after setting it, so no wake-up is
 // lost.
-func (rw *RWMutex) sleepUntilReaderLeaves(r *readerSlots) {
+func (rw *RWMutex) sleepUntilReaderLeaves() {
 	rw.state.Add(sleeping)
-	if r.readerCount() == 0 {
+	if rw.readerCount() == 0 {
 		// Whoever clears the bit first owns it: if a reader beat us to it,
 		// its release is on the semaphore and must be consumed.
 		for {
@@ -301,11 +403,16 @@ const writerSpins = 64
 
 // readerCount returns the number of readers that hold or are taking the
 // lock. Once a writer has announced itself, every increment that it could
-// miss is undone on the same slot, so the sum it reads is never too low.
-func (r *readerSlots) readerCount() int64 {
-	var n int64
-	for i := range r.slots {
-		n += r.slots[i].count.Load()
+// miss is undone on the same counter, so the sum it reads is never too low.
+// The slots are loaded after the writer announced itself: a reader that
+// allocates them and counts itself there before seeing the writer published
+// them before its increment.
+func (rw *RWMutex) readerCount() int64 {
+	n := int64(int32(rw.central.Load()))
+	if r := rw.readers.Load(); r != nil {
+		for i := range r.slots {
+			n += r.slots[i].count.Load()
+		}
 	}
 	return n
 }
@@ -319,16 +426,14 @@ func (rw *RWMutex) TryLock() bool {
 	if !rw.writers.TryLock() {
 		return false
 	}
-	r := rw.slots()
-	rw.state.Add(acquiring)
-	switch n := r.readerCount(); {
+	rw.announce()
+	switch n := rw.readerCount(); {
 	case n == 0:
-		rw.state.Add(held - acquiring)
 		return true
 	case n < 0:
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	rw.release(r, acquiring)
+	rw.release()
 	return false
 }
 
@@ -339,27 +444,28 @@ func (rw *RWMutex) TryLock() bool {
 // goroutine. One goroutine may RLock (Lock) an RWMutex and then arrange for
 // another goroutine to RUnlock (Unlock) it.
 func (rw *RWMutex) Unlock() {
-	rw.release(rw.readers.Load(), held)
+	rw.release()
 }
 
-// release ends a writer's hold, or its attempt (from is held or acquiring):
-// the writer leaves the state, the readers that blocked on it get their read
-// locks, counted in a slot before the next writer can start, and then the
+// release ends a writer's hold, or a failed TryLock's attempt: the writer
+// leaves the state, the readers that blocked on it get their read locks,
+// counted in central before the next writer can start, and then the
 // writers' mutex is freed.
-func (rw *RWMutex) release(r *readerSlots, from int64) {
+func (rw *RWMutex) release() {
 	for {
 		old := rw.state.Load()
-		if old&writerMask != from {
+		if old&writer == 0 {
 			fatal("drwmutex: Unlock of unlocked RWMutex")
 		}
 		if !rw.state.CompareAndSwap(old, 0) {
 			continue // a reader joined the waiting ones
 		}
-		if n := old / oneWaiting; n > 0 {
-			r.slots[0].count.Add(n)
-			for range n {
-				semrelease(&rw.readerSem, false, 1)
-			}
+		n := old / oneWaiting
+		// Until this add, readers that see the mark find no writer in
+		// state and retry.
+		rw.central.Add(writerMark + n)
+		for range n {
+			semrelease(&rw.readerSem, false, 1)
 		}
 		rw.writers.Unlock()
 		return
@@ -370,7 +476,9 @@ func (rw *RWMutex) release(r *readerSlots, from int64) {
 // of rw through the counter of the CPU the caller runs on now. A goroutine
 // that moves to another CPU between the handle's Lock and Unlock still
 // releases exactly the counter it incremented, so the handle's methods never
-// look the CPU up. RLocker does not allocate.
+// look the CPU up. (While writers keep the mutex unbiased, the handle uses
+// the shared counter instead, as RLock does; see the package doc.) RLocker
+// does not allocate.
 func (rw *RWMutex) RLocker() sync.Locker {
 	r := rw.slots()
 	return &r.at(asm.Current()).handle
@@ -382,19 +490,35 @@ type rlocker struct {
 	slot *slot
 }
 
-// Lock takes a read lock through the handle's slot.
+// Lock takes a read lock through the handle's slot, or, while the mutex is
+// unbiased, through the shared counter as RLock does.
 func (h *rlocker) Lock() {
-	h.slot.count.Add(1)
-	if h.rw.state.Load() != 0 {
-		h.rw.rlockSlow(h.rw.readers.Load(), h.slot)
+	rw := h.rw
+	if rw.biased.Load() != 0 {
+		h.slot.count.Add(1)
+		if rw.state.Load()&writer != 0 {
+			rw.rlockSlow(&h.slot.count)
+		}
+		return
+	}
+	if v := rw.central.Add(1 - budgetUnit); v < rebiasBelow {
+		rw.rlockCentralSlow(v)
 	}
 }
 
-// Unlock releases a read lock through the handle's slot.
+// Unlock releases a read lock through the handle's slot, or, while the
+// mutex is unbiased, through the shared counter.
 func (h *rlocker) Unlock() {
-	h.slot.count.Add(-1)
-	if h.rw.state.Load()&sleeping != 0 {
-		h.rw.wakeWriter()
+	rw := h.rw
+	if rw.biased.Load() != 0 {
+		h.slot.count.Add(-1)
+		if rw.state.Load()&sleeping != 0 {
+			rw.wakeWriter()
+		}
+		return
+	}
+	if rw.central.Add(-1) < rebiasBelow && rw.state.Load()&sleeping != 0 {
+		rw.wakeWriter()
 	}
 }
 

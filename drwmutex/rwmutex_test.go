@@ -2,6 +2,7 @@ package drwmutex
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,7 +59,7 @@ func async(f func()) <-chan struct{} {
 func waitForWriter(t *testing.T, rw *RWMutex) {
 	t.Helper()
 	deadline := time.Now().Add(promptly)
-	for rw.state.Load() == 0 {
+	for rw.state.Load()&writer == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the writer never announced itself")
 		}
@@ -85,6 +86,34 @@ func eachStrategy(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// makeBiased reads rw until it turns biased, as it does when no writer
+// comes for rebiasAfter read locks.
+func makeBiased(t *testing.T, rw *RWMutex) {
+	t.Helper()
+	for range rebiasAfter + 2 {
+		if rw.biased.Load() != 0 {
+			return
+		}
+		cycle(rw.RLock, rw.RUnlock)
+	}
+	t.Fatalf("not biased after %d read locks with no writer", rebiasAfter+2)
+}
+
+// eachMode runs f on a fresh RWMutex in each of its modes: unbiased, as a
+// zero value or a recently written mutex is, and biased, as one read often
+// with no writer is.
+func eachMode(t *testing.T, f func(t *testing.T, rw *RWMutex)) {
+	t.Run("unbiased", func(t *testing.T) {
+		var rw RWMutex
+		f(t, &rw)
+	})
+	t.Run("biased", func(t *testing.T) {
+		var rw RWMutex
+		makeBiased(t, &rw)
+		f(t, &rw)
+	})
+}
+
 var packageLevel RWMutex
 
 func TestZeroValueAtPackageLevel(t *testing.T) {
@@ -106,7 +135,7 @@ func TestTryLockAndTryRLockInEveryState(t *testing.T) {
 		setup, teardown    func(rw *RWMutex)
 		wantTry, wantTryRL bool
 	}{
-		{"zero", func(*RWMutex) {}, func(*RWMutex) {}, true, true},
+		{"fresh", func(*RWMutex) {}, func(*RWMutex) {}, true, true},
 		{"unlocked after use", func(rw *RWMutex) { rw.Lock(); rw.Unlock(); rw.RLock(); rw.RUnlock() }, func(*RWMutex) {}, true, true},
 		{"read-locked", (*RWMutex).RLock, (*RWMutex).RUnlock, false, true},
 		{"read-locked through a handle", func(rw *RWMutex) { rw.RLocker().Lock() }, (*RWMutex).RUnlock, false, true},
@@ -114,109 +143,115 @@ func TestTryLockAndTryRLockInEveryState(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var rw RWMutex
-			c.setup(&rw)
-			if got := rw.TryLock(); got != c.wantTry {
-				t.Errorf("TryLock() = %v, want %v", got, c.wantTry)
-			} else if got {
+			eachMode(t, func(t *testing.T, rw *RWMutex) {
+				c.setup(rw)
+				if got := rw.TryLock(); got != c.wantTry {
+					t.Errorf("TryLock() = %v, want %v", got, c.wantTry)
+				} else if got {
+					rw.Unlock()
+				}
+				if got := rw.TryRLock(); got != c.wantTryRL {
+					t.Errorf("TryRLock() = %v, want %v", got, c.wantTryRL)
+				} else if got {
+					rw.RUnlock()
+				}
+				c.teardown(rw)
+				// Whatever the state was, it is unlocked now.
+				if !rw.TryLock() {
+					t.Fatal("TryLock after teardown failed")
+				}
 				rw.Unlock()
-			}
-			if got := rw.TryRLock(); got != c.wantTryRL {
-				t.Errorf("TryRLock() = %v, want %v", got, c.wantTryRL)
-			} else if got {
-				rw.RUnlock()
-			}
-			c.teardown(&rw)
-			// Whatever the state was, it is unlocked now.
-			if !rw.TryLock() {
-				t.Fatal("TryLock after teardown failed")
-			}
-			rw.Unlock()
+			})
 		})
 	}
 }
 
 func TestPendingWriterBlocksNewReaders(t *testing.T) {
-	var rw RWMutex
-	rw.RLock()
-	writerIn := make(chan struct{})
-	writerDone := async(func() {
-		rw.Lock()
-		close(writerIn)
-		rw.Unlock()
-	})
-	waitForWriter(t, &rw)
-	if rw.TryRLock() {
-		t.Fatal("TryRLock succeeded while a writer waits")
-	}
-	if rw.TryLock() {
-		t.Fatal("TryLock succeeded while a writer waits")
-	}
-	var readerSawWriter atomic.Bool
-	readerDone := async(func() {
+	eachMode(t, func(t *testing.T, rw *RWMutex) {
 		rw.RLock()
-		select {
-		case <-writerIn:
-			readerSawWriter.Store(true)
-		default:
+		writerIn := make(chan struct{})
+		writerDone := async(func() {
+			rw.Lock()
+			close(writerIn)
+			rw.Unlock()
+		})
+		waitForWriter(t, rw)
+		if rw.TryRLock() {
+			t.Fatal("TryRLock succeeded while a writer waits")
 		}
+		if rw.TryLock() {
+			t.Fatal("TryLock succeeded while a writer waits")
+		}
+		var readerSawWriter atomic.Bool
+		readerDone := async(func() {
+			rw.RLock()
+			select {
+			case <-writerIn:
+				readerSawWriter.Store(true)
+			default:
+			}
+			rw.RUnlock()
+		})
+		stillBlocked(t, readerDone, "a new RLock while a writer waits")
+		stillBlocked(t, writerIn, "Lock while a reader holds the lock")
 		rw.RUnlock()
+		eventually(t, writerDone, "the writer's Lock and Unlock")
+		eventually(t, readerDone, "the blocked reader's RLock")
+		if !readerSawWriter.Load() {
+			t.Fatal("the reader that arrived while the writer waited got in before the writer")
+		}
 	})
-	stillBlocked(t, readerDone, "a new RLock while a writer waits")
-	stillBlocked(t, writerIn, "Lock while a reader holds the lock")
-	rw.RUnlock()
-	eventually(t, writerDone, "the writer's Lock and Unlock")
-	eventually(t, readerDone, "the blocked reader's RLock")
-	if !readerSawWriter.Load() {
-		t.Fatal("the reader that arrived while the writer waited got in before the writer")
-	}
 }
 
 func TestWriterExcludesWriterAndReaders(t *testing.T) {
-	var rw RWMutex
-	rw.Lock()
-	w := async(func() { cycle(rw.Lock, rw.Unlock) })
-	r := async(func() { cycle(rw.RLock, rw.RUnlock) })
-	h := async(func() { l := rw.RLocker(); cycle(l.Lock, l.Unlock) })
-	stillBlocked(t, w, "a second Lock")
-	stillBlocked(t, r, "RLock under Lock")
-	stillBlocked(t, h, "RLocker().Lock under Lock")
-	rw.Unlock()
-	eventually(t, w, "the second Lock")
-	eventually(t, r, "RLock after Unlock")
-	eventually(t, h, "RLocker().Lock after Unlock")
+	eachMode(t, func(t *testing.T, rw *RWMutex) {
+		rw.Lock()
+		w := async(func() { cycle(rw.Lock, rw.Unlock) })
+		r := async(func() { cycle(rw.RLock, rw.RUnlock) })
+		h := async(func() { l := rw.RLocker(); cycle(l.Lock, l.Unlock) })
+		stillBlocked(t, w, "a second Lock")
+		stillBlocked(t, r, "RLock under Lock")
+		stillBlocked(t, h, "RLocker().Lock under Lock")
+		rw.Unlock()
+		eventually(t, w, "the second Lock")
+		eventually(t, r, "RLock after Unlock")
+		eventually(t, h, "RLocker().Lock after Unlock")
+	})
 }
 
 func TestRUnlockOnAnotherGoroutine(t *testing.T) {
-	var rw RWMutex
-	rw.RLock()
-	rw.RLock()
-	<-async(rw.RUnlock)
-	<-async(rw.RUnlock)
-	eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after both readers left")
+	eachMode(t, func(t *testing.T, rw *RWMutex) {
+		rw.RLock()
+		rw.RLock()
+		<-async(rw.RUnlock)
+		<-async(rw.RUnlock)
+		eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after both readers left")
+	})
 }
 
 func TestRLockerLocksTwiceUnlocksElsewhere(t *testing.T) {
-	var rw RWMutex
-	h := rw.RLocker()
-	h.Lock()
-	h.Lock()
-	if rw.TryLock() {
-		t.Fatal("TryLock succeeded while a handle holds two read locks")
-	}
-	<-async(h.Unlock)
-	if rw.TryLock() {
-		t.Fatal("TryLock succeeded while a handle holds one read lock")
-	}
-	<-async(h.Unlock)
-	eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after the handle's unlocks")
+	eachMode(t, func(t *testing.T, rw *RWMutex) {
+		h := rw.RLocker()
+		h.Lock()
+		h.Lock()
+		if rw.TryLock() {
+			t.Fatal("TryLock succeeded while a handle holds two read locks")
+		}
+		<-async(h.Unlock)
+		if rw.TryLock() {
+			t.Fatal("TryLock succeeded while a handle holds one read lock")
+		}
+		<-async(h.Unlock)
+		eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after the handle's unlocks")
+	})
 }
 
 func TestUnlockOnAnotherGoroutine(t *testing.T) {
-	var rw RWMutex
-	rw.Lock()
-	<-async(rw.Unlock)
-	eventually(t, async(func() { cycle(rw.RLock, rw.RUnlock) }), "RLock after Unlock elsewhere")
+	eachMode(t, func(t *testing.T, rw *RWMutex) {
+		rw.Lock()
+		<-async(rw.Unlock)
+		eventually(t, async(func() { cycle(rw.RLock, rw.RUnlock) }), "RLock after Unlock elsewhere")
+	})
 }
 
 // TestReaderMovesBetweenCPUs takes a read lock pinned to one CPU and
@@ -226,6 +261,10 @@ func TestReaderMovesBetweenCPUs(t *testing.T) {
 	cpus := tests.NeedCPUs(t, 2)
 	eachStrategy(t, func(t *testing.T) {
 		var rw RWMutex
+		makeBiased(t, &rw)
+		r := rw.readers.Load()
+		from, to := &r.slots[cpus[0]&r.mask].count, &r.slots[cpus[1]&r.mask].count
+		from0, to0 := from.Load(), to.Load()
 		restore := tests.Pin(t, cpus[0])
 		rw.RLock()
 		h := rw.RLocker()
@@ -238,14 +277,72 @@ func TestReaderMovesBetweenCPUs(t *testing.T) {
 		if s := asm.Active(); s != asm.PID {
 			// A CPU-number strategy must have put the RLock and the
 			// RUnlock on different slots, or this test tests nothing.
-			r := rw.readers.Load()
-			from, to := r.slots[cpus[0]&r.mask].count.Load(), r.slots[cpus[1]&r.mask].count.Load()
-			if from != 1 || to != -1 {
-				t.Fatalf("under %v the slots of CPUs %d and %d hold %d and %d, want 1 and -1", s, cpus[0], cpus[1], from, to)
+			if df, dt := from.Load()-from0, to.Load()-to0; df != 1 || dt != -1 {
+				t.Fatalf("under %v the slots of CPUs %d and %d changed by %d and %d, want 1 and -1", s, cpus[0], cpus[1], df, dt)
 			}
 		}
 		eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after readers moved CPUs")
 	})
+}
+
+// TestModes follows a mutex from its zero value through both modes, with
+// read locks released in another mode than the one they were taken in.
+func TestModes(t *testing.T) {
+	var rw RWMutex
+	isBiased := func() bool { return rw.biased.Load() != 0 }
+	for range rebiasAfter {
+		cycle(rw.RLock, rw.RUnlock)
+	}
+	if isBiased() || rw.readers.Load() != nil {
+		t.Fatalf("after %d read locks a zero RWMutex is biased or has allocated its slots", rebiasAfter)
+	}
+	cycle(rw.RLock, rw.RUnlock)
+	if !isBiased() || rw.readers.Load() == nil {
+		t.Fatalf("after %d read locks with no writer the RWMutex is not biased", rebiasAfter+1)
+	}
+
+	// Taken biased, released unbiased: a failed TryLock makes the mutex
+	// unbiased while the reader holds its slot.
+	rw.RLock()
+	if rw.TryLock() {
+		t.Fatal("TryLock succeeded beside a reader")
+	}
+	if isBiased() {
+		t.Fatal("a writer's attempt left the mutex biased")
+	}
+	rw.RUnlock()
+	if !rw.TryLock() {
+		t.Fatal("TryLock failed after the reader left in the other mode")
+	}
+	rw.Unlock()
+
+	// Taken unbiased, released biased: other readers turn the mutex biased
+	// while the first one holds its place in central.
+	rw.RLock()
+	makeBiased(t, &rw)
+	rw.RUnlock()
+	if !rw.TryLock() {
+		t.Fatal("TryLock failed after the reader left in the other mode")
+	}
+	rw.Unlock()
+
+	// A writer, even one that fails, resets the count towards biased.
+	for range rebiasAfter / 2 {
+		cycle(rw.RLock, rw.RUnlock)
+	}
+	if !rw.TryLock() {
+		t.Fatal("TryLock on an unlocked RWMutex failed")
+	}
+	rw.Unlock()
+	for range rebiasAfter {
+		cycle(rw.RLock, rw.RUnlock)
+	}
+	if isBiased() {
+		t.Fatal("biased again sooner than rebiasAfter read locks after the last writer")
+	}
+	if n := rw.readerCount(); n != 0 {
+		t.Fatalf("no reader holds the lock, but the counters sum to %d", n)
+	}
 }
 
 // TestExclusionHammer has writers keep every cell of a plain array equal
@@ -264,10 +361,37 @@ func TestExclusionHammer(t *testing.T) {
 			}
 			return true
 		}
-		var writes atomic.Int64
+		// The writers write in bursts of 128 and then pause until the
+		// readers have taken enough read locks to turn the mutex biased,
+		// so that readers find it in both modes, and in both modes meet
+		// writers. readers counts read locks taken since the last burst.
+		var writes, readers, pauses atomic.Int64
+		var pausing atomic.Bool
+		var seen [2]atomic.Bool // seen[1]: a reader found the mutex biased
+		read := func() {
+			readers.Add(1)
+			seen[rw.biased.Load()].Store(true)
+		}
 		tests.Hammer(t, tests.StressTime(300*time.Millisecond), 6, func(w, i int) bool {
 			switch w {
 			case 0, 1:
+				if w == 0 && i%128 == 127 {
+					pausing.Store(true)
+					readers.Store(0)
+					// Bounded: the readers stop at the hammer's deadline.
+					deadline := time.Now().Add(50 * time.Millisecond)
+					for readers.Load() < 2*rebiasAfter && time.Now().Before(deadline) {
+						runtime.Gosched() // a sleep would oversleep: the readers keep both Ps busy
+					}
+					if readers.Load() >= 2*rebiasAfter {
+						pauses.Add(1)
+					}
+					pausing.Store(false)
+				}
+				if pausing.Load() {
+					runtime.Gosched()
+					return true
+				}
 				if w == 1 && !rw.TryLock() {
 					return true
 				} else if w == 0 {
@@ -282,6 +406,7 @@ func TestExclusionHammer(t *testing.T) {
 			case 2:
 				rw.RLock()
 				defer rw.RUnlock()
+				read()
 				return check("RLock")
 			case 3:
 				h := rw.RLocker()
@@ -293,27 +418,35 @@ func TestExclusionHammer(t *testing.T) {
 					return true
 				}
 				defer rw.RUnlock()
+				read()
 				return check("TryRLock")
 			default:
 				// Lock here, release on another goroutine.
 				rw.RLock()
+				read()
 				ok := check("RLock released elsewhere")
 				<-async(rw.RUnlock)
 				return ok
 			}
 		})
+		if !seen[0].Load() {
+			t.Error("no reader found the mutex unbiased")
+		}
+		if pauses.Load() > 0 && !seen[1].Load() {
+			t.Errorf("no reader found the mutex biased, in %d pauses of the writers", pauses.Load())
+		}
 		rw.Lock()
 		defer rw.Unlock()
 		if got := int64(cells[0]); got != writes.Load() {
 			t.Fatalf("cells hold %d, but %d writes were made", got, writes.Load())
 		}
+		t.Logf("%d writes, %d pauses", writes.Load(), pauses.Load())
 	})
 }
 
 func TestNoAllocationsAfterFirstUse(t *testing.T) {
 	var rw RWMutex
-	rw.RLock()
-	rw.RUnlock()
+	makeBiased(t, &rw) // the one allocation: the slots
 	for name, f := range map[string]func(){
 		"RLock+RUnlock":   func() { cycle(rw.RLock, rw.RUnlock) },
 		"Lock+Unlock":     func() { cycle(rw.Lock, rw.Unlock) },
@@ -375,8 +508,7 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 
 func TestSlotIsOneCacheLineBlock(t *testing.T) {
 	var rw RWMutex
-	rw.RLock()
-	defer rw.RUnlock()
+	makeBiased(t, &rw)
 	r := rw.readers.Load()
 	if len(r.slots) != asm.SlotCount() {
 		t.Fatalf("%d slots, want asm.SlotCount() = %d", len(r.slots), asm.SlotCount())
