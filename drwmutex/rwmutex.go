@@ -25,6 +25,7 @@
 package drwmutex
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -218,10 +219,16 @@ func (rw *RWMutex) rlockCentralSlow(v int64) {
 	rw.rebias()
 }
 
-// rebias makes the mutex biased, unless a writer is present. A writer that
-// comes meanwhile may miss the bit and leave the mutex biased: only the
-// choice of counters suffers, until the next writer.
+// rebias makes the mutex biased, unless a writer is present or the program
+// runs on one P, where readers never run in parallel and the shared counter
+// is the cheaper one; then it grants another rebiasAfter read locks before
+// asking again. A writer that comes meanwhile may miss the bit and leave the
+// mutex biased: only the choice of counters suffers, until the next writer.
 func (rw *RWMutex) rebias() {
+	if runtime.GOMAXPROCS(0) == 1 {
+		rw.central.Add(rebiasAfter * budgetUnit)
+		return
+	}
 	rw.slots() // before the bit: a reader that sees it uses the slots
 	if rw.state.Load()&writer == 0 {
 		rw.biased.CompareAndSwap(0, 1)
