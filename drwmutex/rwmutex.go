@@ -327,13 +327,18 @@ func (rw *RWMutex) RUnlock() {
 	}
 }
 
-// wakeWriter wakes the writer if it sleeps until readers leave, so that it
-// counts them again. Only the caller that clears the sleeping bit releases
-// the semaphore, so the writer is woken once however many readers leave.
+// wakeWriter wakes the writer if it sleeps and no reader it waits for is
+// left, so that it counts them again. Every reader that takes itself out of
+// the count calls it after doing so, so whoever brings the count to zero
+// sees zero; waking the writer for any less would cost it a sleep and a
+// wake-up per reader that leaves, and on a busy P each of those is a context
+// switch. A count below zero wakes it too, so that it reports the misuse.
+// Only the caller that clears the sleeping bit releases the semaphore, so
+// the writer is woken once however many readers leave.
 func (rw *RWMutex) wakeWriter() {
 	for {
 		old := rw.state.Load()
-		if old&sleeping == 0 {
+		if old&sleeping == 0 || rw.readerCount() > 0 {
 			return
 		}
 		if rw.state.CompareAndSwap(old, old&^sleeping) {
@@ -385,9 +390,10 @@ func (rw *RWMutex) announce() {
 // lost.
 func (rw *RWMutex) sleepUntilReaderLeaves() {
 	rw.state.Add(sleeping)
-	if rw.readerCount() == 0 {
+	if rw.readerCount() <= 0 {
 		// Whoever clears the bit first owns it: if a reader beat us to it,
-		// its release is on the semaphore and must be consumed.
+		// its release is on the semaphore and must be consumed. (Below
+		// zero, Lock's next count reports the misuse.)
 		for {
 			old := rw.state.Load()
 			if old&sleeping == 0 {
