@@ -60,10 +60,11 @@ type RWMutex struct {
 	// The first cache line holds what every reader reads and almost no
 	// one writes, so that it stays in every core's cache.
 
-	// biased is 1 while readers count themselves in the per-CPU slots, 0
-	// while they count themselves in central. It is a hint: correctness
-	// rests on state and the counters alone.
-	biased atomic.Uint32
+	// biased points to the per-CPU counters while readers count
+	// themselves there, and is nil while they count themselves in
+	// central. It is a hint: correctness rests on state and the counters
+	// alone.
+	biased atomic.Pointer[readerSlots]
 	// readers points to the per-CPU counters; nil until the mutex first
 	// turns biased or RLocker is called.
 	readers atomic.Pointer[readerSlots]
@@ -71,7 +72,7 @@ type RWMutex struct {
 	// Apart from it, so that readers that write central do not take the
 	// line of biased and readers from each other's cores: read a line and
 	// then write it, and a core pays for two transfers of it.
-	_ [asm.CacheLineSize - unsafe.Sizeof(atomic.Uint32{}) - unsafe.Sizeof(atomic.Pointer[readerSlots]{})]byte
+	_ [asm.CacheLineSize - 2*unsafe.Sizeof(atomic.Pointer[readerSlots]{})]byte
 
 	// state's low bits say whether a writer is present (holding the lock
 	// or waiting for readers to leave), and whether it sleeps on writerSem
@@ -182,9 +183,7 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // It should not be used for recursive read locking; a blocked Lock call
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
-	if rw.biased.Load() != 0 {
-		// The slots exist: they are allocated before the bit is set.
-		r := rw.readers.Load()
+	if r := rw.biased.Load(); r != nil {
 		// asm.Current, with its PID case spelled out so that ProcPin
 		// and ProcUnpin inline here; a helper doing the same could not
 		// inline, and the call would cost what this saves. RUnlock
@@ -222,16 +221,17 @@ func (rw *RWMutex) rlockCentralSlow(v int64) {
 // rebias makes the mutex biased, unless a writer is present or the program
 // runs on one P, where readers never run in parallel and the shared counter
 // is the cheaper one; then it grants another rebiasAfter read locks before
-// asking again. A writer that comes meanwhile may miss the bit and leave the
-// mutex biased: only the choice of counters suffers, until the next writer.
+// asking again. A writer that comes meanwhile may miss the pointer and leave
+// the mutex biased: only the choice of counters suffers, until the next
+// writer.
 func (rw *RWMutex) rebias() {
 	if runtime.GOMAXPROCS(0) == 1 {
 		rw.central.Add(rebiasAfter * budgetUnit)
 		return
 	}
-	rw.slots() // before the bit: a reader that sees it uses the slots
+	r := rw.slots()
 	if rw.state.Load()&writer == 0 {
-		rw.biased.CompareAndSwap(0, 1)
+		rw.biased.CompareAndSwap(nil, r)
 	}
 }
 
@@ -288,8 +288,8 @@ func (rw *RWMutex) TryRLock() bool {
 		return false
 	}
 	c := &rw.central
-	if rw.biased.Load() != 0 {
-		c = &rw.readers.Load().at(asm.Current()).count
+	if r := rw.biased.Load(); r != nil {
+		c = &r.at(asm.Current()).count
 	}
 	c.Add(1)
 	if rw.state.Load()&writer != 0 {
@@ -306,8 +306,7 @@ func (rw *RWMutex) TryRLock() bool {
 // is a run-time error, reported at the latest when the next writer finds
 // fewer readers than none.
 func (rw *RWMutex) RUnlock() {
-	if rw.biased.Load() != 0 {
-		r := rw.readers.Load()
+	if r := rw.biased.Load(); r != nil {
 		var cpu int
 		if asm.UsesPID() {
 			cpu = asm.ProcPin()
@@ -375,8 +374,8 @@ func (rw *RWMutex) Lock() {
 // biased again.
 func (rw *RWMutex) announce() {
 	rw.state.Add(writer)
-	if rw.biased.Load() != 0 {
-		rw.biased.Store(0) // only if set: a store costs every reader a miss
+	if rw.biased.Load() != nil {
+		rw.biased.Store(nil) // only if set: a store costs every reader a miss
 	}
 	// Readers may change the budget between the load and the add; it is a
 	// heuristic, and lands near zero either way.
@@ -507,7 +506,7 @@ type rlocker struct {
 // unbiased, through the shared counter as RLock does.
 func (h *rlocker) Lock() {
 	rw := h.rw
-	if rw.biased.Load() != 0 {
+	if rw.biased.Load() != nil {
 		h.slot.count.Add(1)
 		if rw.state.Load()&writer != 0 {
 			rw.rlockSlow(&h.slot.count)
@@ -523,7 +522,7 @@ func (h *rlocker) Lock() {
 // mutex is unbiased, through the shared counter.
 func (h *rlocker) Unlock() {
 	rw := h.rw
-	if rw.biased.Load() != 0 {
+	if rw.biased.Load() != nil {
 		h.slot.count.Add(-1)
 		if rw.state.Load()&sleeping != 0 {
 			rw.wakeWriter()

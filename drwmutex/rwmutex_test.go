@@ -94,7 +94,7 @@ func makeBiased(t *testing.T, rw *RWMutex) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
 	for range rebiasAfter + 2 {
-		if rw.biased.Load() != 0 {
+		if rw.biased.Load() != nil {
 			return
 		}
 		cycle(rw.RLock, rw.RUnlock)
@@ -315,7 +315,7 @@ func TestReaderMovesBetweenCPUs(t *testing.T) {
 func TestModes(t *testing.T) {
 	twoPs(t)
 	var rw RWMutex
-	isBiased := func() bool { return rw.biased.Load() != 0 }
+	isBiased := func() bool { return rw.biased.Load() != nil }
 	for range rebiasAfter {
 		cycle(rw.RLock, rw.RUnlock)
 	}
@@ -377,7 +377,7 @@ func TestOnePStaysUnbiased(t *testing.T) {
 	for range 4 * rebiasAfter {
 		cycle(rw.RLock, rw.RUnlock)
 	}
-	if rw.biased.Load() != 0 || rw.readers.Load() != nil {
+	if rw.biased.Load() != nil || rw.readers.Load() != nil {
 		t.Fatalf("with GOMAXPROCS=1 the mutex turned biased after %d read locks", 4*rebiasAfter)
 	}
 	if n := rw.readerCount(); n != 0 {
@@ -387,7 +387,7 @@ func TestOnePStaysUnbiased(t *testing.T) {
 	for range rebiasAfter + 1 {
 		cycle(rw.RLock, rw.RUnlock)
 	}
-	if rw.biased.Load() == 0 {
+	if rw.biased.Load() == nil {
 		t.Fatalf("with GOMAXPROCS=2 the mutex is not biased after %d more read locks", rebiasAfter+1)
 	}
 }
@@ -418,7 +418,11 @@ func TestExclusionHammer(t *testing.T) {
 		var seen [2]atomic.Bool // seen[1]: a reader found the mutex biased
 		read := func() {
 			readers.Add(1)
-			seen[rw.biased.Load()].Store(true)
+			if rw.biased.Load() != nil {
+				seen[1].Store(true)
+			} else {
+				seen[0].Store(true)
+			}
 		}
 		tests.Hammer(t, tests.StressTime(300*time.Millisecond), 6, func(w, i int) bool {
 			switch w {
