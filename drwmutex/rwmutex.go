@@ -11,17 +11,24 @@
 // and another CPU than the RLock it releases. RLocker returns a handle bound
 // to one counter, for code that wants the reader pinned to the slot it took.
 //
-// The price is memory, the read lock's cost on one core and the write
-// lock's cost: a mutex that has been used holds asm.SlotCount() counters of
+// Per-CPU counters pay off only while writers are rare, so an RWMutex has
+// two modes. Every Lock switches it to one shared counter, counted the way
+// sync.RWMutex counts; after 1024 read locks with no writer in between it
+// switches back to the per-CPU counters. A mutex that is written often
+// therefore costs about what sync.RWMutex costs, and one that is read-mostly
+// scales. With GOMAXPROCS=1 it keeps the shared counter, which is the
+// cheaper one when readers cannot run in parallel.
+//
+// Measured on a 2-core VM (docs/benchmarks.md), ns per operation against
+// sync.RWMutex's: with two cores only reading, 7.7 against 22.9 (3x); on
+// one core, 12.9 against 12.5; with 1% of operations writing, 15.7 against
+// 15.5 (0.99x sync's throughput); with 10% writing, 18.2 against 16.6
+// (0.91x). The price is memory and the write lock: a mutex that has been
+// read often enough to switch holds asm.SlotCount() counters of
 // asm.CacheLineSize bytes (2 × 128 bytes on a 2-CPU machine, 8 KiB on 64
-// CPUs), RLock and RUnlock each look up the current P or CPU, and Lock reads
-// every counter. Measured on a 2-core VM (docs/benchmarks.md): with two
-// cores reading, an RLock+RUnlock pair costs 7.7 ns against sync.RWMutex's
-// 23.5 (3x); alone on one core, 15.2 ns against 11.6 (1.31x slower); with 1%
-// or 10% of operations writing, 0.74-0.86x sync.RWMutex's throughput. Prefer
-// sync.RWMutex for locks that are written as often as that, for locks whose
-// readers rarely run on several cores at once, and for the many small locks
-// inside data structures.
+// CPUs) besides its own 176 bytes (sync.RWMutex: 24), and Lock reads every
+// counter. Prefer sync.RWMutex for the many small locks inside data
+// structures, and for locks written as often as they are read.
 package drwmutex
 
 import (
@@ -69,10 +76,12 @@ type RWMutex struct {
 	// turns biased or RLocker is called.
 	readers atomic.Pointer[readerSlots]
 
-	// Apart from it, so that readers that write central do not take the
-	// line of biased and readers from each other's cores: read a line and
-	// then write it, and a core pays for two transfers of it.
-	_ [asm.CacheLineSize - 2*unsafe.Sizeof(atomic.Pointer[readerSlots]{})]byte
+	// A cache-line block apart from what follows, which writers and
+	// unbiased readers write: a reader that loaded biased from a line that
+	// another core then wrote would pay for a second transfer of the line
+	// on its add. (When the mode was a bit of state, a CPU profile of 1%
+	// writes with 16 goroutines spent a third of its time loading state.)
+	_ [asm.CacheLineSize]byte
 
 	// state's low bits say whether a writer is present (holding the lock
 	// or waiting for readers to leave), and whether it sleeps on writerSem

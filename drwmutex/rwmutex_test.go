@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/readmostly/readmostly/asm"
 	"github.com/readmostly/readmostly/tests"
@@ -573,6 +574,19 @@ func TestSlotIsOneCacheLineBlock(t *testing.T) {
 		fmt.Sscanf(b, "0x%x", &pb)
 		if pb-pa != asm.CacheLineSize || pa%asm.CacheLineSize != 0 {
 			t.Fatalf("slots at %#x and %#x, want %d-byte aligned and %d apart", pa, pb, asm.CacheLineSize, asm.CacheLineSize)
+		}
+	}
+}
+
+// TestReadMostlyFieldsApart checks that the fields every reader loads and
+// no one writes in the steady state are a cache-line block away from the
+// counter unbiased readers write.
+func TestReadMostlyFieldsApart(t *testing.T) {
+	var rw RWMutex
+	end := max(unsafe.Offsetof(rw.biased)+unsafe.Sizeof(rw.biased), unsafe.Offsetof(rw.readers)+unsafe.Sizeof(rw.readers))
+	for name, off := range map[string]uintptr{"central": unsafe.Offsetof(rw.central), "state": unsafe.Offsetof(rw.state)} {
+		if off < end+asm.CacheLineSize {
+			t.Errorf("%s starts %d bytes after the read-mostly fields end, want at least %d", name, off-end, asm.CacheLineSize)
 		}
 	}
 }
