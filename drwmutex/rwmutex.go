@@ -20,15 +20,17 @@
 // cheaper one when readers cannot run in parallel.
 //
 // Measured on a 2-core VM (docs/benchmarks.md), ns per operation against
-// sync.RWMutex's: with two cores only reading, 7.7 against 22.9 (3x); on
-// one core, 12.9 against 12.5; with 1% of operations writing, 15.7 against
-// 15.5 (0.99x sync's throughput); with 10% writing, 18.2 against 16.6
-// (0.91x). The price is memory and the write lock: a mutex that has been
-// read often enough to switch holds asm.SlotCount() counters of
-// asm.CacheLineSize bytes (2 × 128 bytes on a 2-CPU machine, 8 KiB on 64
-// CPUs) besides its own 176 bytes (sync.RWMutex: 24), and Lock reads every
-// counter. Prefer sync.RWMutex for the many small locks inside data
-// structures, and for locks written as often as they are read.
+// sync.RWMutex's: with two cores only reading, 7.7 against 23.2 (3x); with
+// GOMAXPROCS=1, 12.9 against 11.8; with 1% of operations writing, 15.4
+// against 15.2 (0.99x sync's throughput); with 10% writing, 18.0 against
+// 16.4 (0.91x). A lone goroutine on a multi-core machine pays 1.26x for
+// looking up its P on every call. The price is also memory and the write
+// lock: a mutex that has been read often enough to switch holds
+// asm.SlotCount() counters of asm.CacheLineSize bytes (2 × 128 bytes on a
+// 2-CPU machine, 8 KiB on 64 CPUs) besides its own 176 bytes (sync.RWMutex:
+// 24), and Lock reads every counter. Prefer sync.RWMutex for the many small
+// locks inside data structures, and for locks written as often as they are
+// read.
 package drwmutex
 
 import (
