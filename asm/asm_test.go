@@ -3,9 +3,11 @@ package asm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,7 +194,7 @@ func TestValidationRejectsWrongAnswersAndAcceptsRightOnes(t *testing.T) {
 		LSL: func() reading { return reading{} },
 		// qemu-user: APIC id 0 everywhere.
 		CPUID: func() reading { return reading{raw: 0, ok: true} },
-	})
+	}, nil)
 	for _, c := range []struct {
 		s         Strategy
 		validated bool
@@ -212,7 +214,7 @@ func TestValidationRejectsWrongAnswersAndAcceptsRightOnes(t *testing.T) {
 }
 
 func TestValidationBuildsTheAPICTableFromDistinctIDs(t *testing.T) {
-	m, err := newAPICMap([]int{0, 1}, []reading{{raw: 59, ok: true}, {raw: 132, ok: true}})
+	m, err := newAPICMap([]int{0, 1}, []reading{{raw: 59, ok: true}, {raw: 132, ok: true}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,11 +228,72 @@ func TestValidationBuildsTheAPICTableFromDistinctIDs(t *testing.T) {
 	}
 }
 
+// TestValidationChecksAPICIDsAgainstTheKernel replays the reference VM, whose
+// CPUID answers with the host's x2APIC ids (distinct, but not the guest's
+// 0 and 1), next to a machine whose ids the kernel agrees with.
+func TestValidationChecksAPICIDsAgainstTheKernel(t *testing.T) {
+	kernel := map[int][]uint32{0: {0, 0}, 1: {2, 2}}
+	if _, err := newAPICMap([]int{0, 1}, []reading{{raw: 59, ok: true}, {raw: 235, ok: true}}, kernel); err == nil ||
+		!strings.Contains(err.Error(), "CPU 0 reports APIC id 59 where the kernel has [0 0]") {
+		t.Errorf("host ids against the kernel's: err = %v", err)
+	}
+	m, err := newAPICMap([]int{0, 1}, []reading{{raw: 0, ok: true}, {raw: 2, ok: true}}, kernel)
+	if err != nil {
+		t.Fatalf("the kernel's own ids: %v", err)
+	}
+	if cpu, ok := m.lookup(2); !ok || cpu != 1 {
+		t.Errorf("lookup(2) = %d, %v; want 1", cpu, ok)
+	}
+	// A CPU the kernel says nothing about is not held against the table.
+	if _, err := newAPICMap([]int{0, 3}, []reading{{raw: 0, ok: true}, {raw: 7, ok: true}}, kernel); err != nil {
+		t.Errorf("a CPU missing from the kernel's list: %v", err)
+	}
+}
+
+func TestParseCPUInfoAPICIDs(t *testing.T) {
+	const cpuinfo = `processor	: 0
+vendor_id	: AuthenticAMD
+physical id	: 0
+apicid		: 0
+initial apicid	: 0
+flags		: fpu vme de
+
+processor	: 1
+vendor_id	: AuthenticAMD
+apicid		: 34
+initial apicid	: 2
+`
+	got := parseCPUInfoAPICIDs(strings.NewReader(cpuinfo))
+	want := map[int][]uint32{0: {0, 0}, 1: {34, 2}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("parsed %v, want %v", got, want)
+	}
+	for _, bad := range []string{"", "flags : fpu\n", "processor : x\napicid : 1\n", "apicid : 1\n"} {
+		if got := parseCPUInfoAPICIDs(strings.NewReader(bad)); got != nil {
+			t.Errorf("parsed %q to %v, want nil", bad, got)
+		}
+	}
+}
+
+// TestKernelAPICIDsAgreeWithCPUIDWhereValidated runs on the machine itself:
+// if the CPUID strategy validated, the ids it maps are the kernel's.
+func TestKernelAPICIDsAgreeWithCPUIDWhereValidated(t *testing.T) {
+	if !Report()[CPUID].Validated {
+		t.Skipf("CPUID did not validate here: %s", Report()[CPUID].Note)
+	}
+	kernel := kernelAPICIDs()
+	for id, cpu := range *apicTable.Load() {
+		if known, ok := kernel[cpu]; ok && !slices.Contains(known, id) {
+			t.Errorf("CPU %d maps from APIC id %d, the kernel has %v", cpu, id, known)
+		}
+	}
+}
+
 func TestValidationRejectsEverythingWhenPinningFails(t *testing.T) {
 	d := &detection{}
 	d.info[LSL] = StrategyInfo{Strategy: LSL, Supported: true}
 	d.validate([]int{0}, func(int) (func(), error) { return nil, errors.New("EPERM") },
-		map[Strategy]func() reading{LSL: func() reading { return reading{ok: true} }})
+		map[Strategy]func() reading{LSL: func() reading { return reading{ok: true} }}, nil)
 	if d.info[LSL].Validated || !strings.Contains(d.info[LSL].Note, "could not pin to CPU 0") {
 		t.Fatalf("LSL after a failed pin: %+v", d.info[LSL])
 	}

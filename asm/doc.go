@@ -19,9 +19,13 @@
 //
 // A hardware strategy is trusted only if its CPUID feature bit is set and,
 // pinned to each CPU of the thread's affinity mask in turn, it answered the
-// same number as getcpu. Both checks matter: on some virtual machines RDTSCP
-// and RDPID execute without their feature bit and return the host's CPU, and
-// under qemu-user CPUID reports APIC id 0 on every CPU. Detection runs once,
+// same number as getcpu; CPUID's APIC ids must also be the ones the kernel
+// lists for each CPU in /proc/cpuinfo. All three checks matter: on some
+// virtual machines RDTSCP and RDPID execute without their feature bit and
+// return the host's CPU, under qemu-user CPUID reports APIC id 0 on every
+// CPU, and on the reference VM CPUID reports the host CPU's APIC id, which
+// changes whenever the host moves the vCPU, so that a table that matched at
+// detection maps the wrong CPU minutes later. Detection runs once,
 // on the first call of Active, Use, Report or SlotCount, and takes well under
 // a millisecond on a small machine; until then Current uses PID. The cheapest
 // validated strategy wins unless the READMOSTLY_CPU environment variable

@@ -238,7 +238,7 @@ func newDetection() *detection {
 		d.reject(fmt.Sprintf("no kernel CPU number to validate against: %v", err))
 	default:
 		d.cpuLimit = cpus[len(cpus)-1] + 1
-		d.validate(cpus, sched.Pin, hardwareSamplers())
+		d.validate(cpus, sched.Pin, hardwareSamplers(), kernelAPICIDs())
 	}
 	for s := range d.info {
 		if d.info[s].Supported {

@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync/atomic"
 
 	"github.com/klauspost/cpuid/v2"
@@ -90,8 +91,10 @@ func hardwareSamplers() map[Strategy]func() reading {
 // validate pins the thread to each of cpus in turn (pin returns only once
 // the thread runs there, which sched.Pin checks with getcpu), reads every
 // supported hardware strategy there, and marks those that answered right on
-// every CPU as validated. It also publishes the APIC-id table.
-func (d *detection) validate(cpus []int, pin func(cpu int) (restore func(), err error), samplers map[Strategy]func() reading) {
+// every CPU as validated. It also publishes the APIC-id table, which must
+// agree with kernelIDs (the kernel's APIC ids of each CPU) where that is not
+// nil.
+func (d *detection) validate(cpus []int, pin func(cpu int) (restore func(), err error), samplers map[Strategy]func() reading, kernelIDs map[int][]uint32) {
 	var todo []Strategy
 	for _, s := range hardwareStrategies {
 		if d.info[s].Supported && samplers[s] != nil {
@@ -117,7 +120,7 @@ func (d *detection) validate(cpus []int, pin func(cpu int) (restore func(), err 
 		var err error
 		if s == CPUID {
 			var table apicMap
-			if table, err = newAPICMap(cpus, readings[s]); err == nil {
+			if table, err = newAPICMap(cpus, readings[s], kernelIDs); err == nil {
 				apicTable.Store(&table)
 			}
 		} else {
@@ -160,13 +163,19 @@ func (m *apicMap) lookup(id uint32) (cpu int, ok bool) {
 
 // newAPICMap builds the APIC-id table from the ids read on each of cpus. Two
 // CPUs with one id make the table useless (qemu-user reports 0 everywhere),
-// so that is an error rather than a silent mis-mapping.
-func newAPICMap(cpus []int, got []reading) (apicMap, error) {
+// and so does an id that is not the one the kernel knows for that CPU (a
+// hypervisor answering with the host's ids, which change as it moves the
+// vCPU): both are errors rather than a silent mis-mapping. kernelIDs may be
+// nil, or lack a CPU, where the kernel does not say.
+func newAPICMap(cpus []int, got []reading, kernelIDs map[int][]uint32) (apicMap, error) {
 	m := make(apicMap, len(cpus))
 	for i, cpu := range cpus {
 		id := got[i].raw
 		if prev, dup := m[id]; dup {
 			return nil, fmt.Errorf("CPUs %d and %d report the same APIC id %d", prev, cpu, id)
+		}
+		if known, ok := kernelIDs[cpu]; ok && !slices.Contains(known, id) {
+			return nil, fmt.Errorf("CPU %d reports APIC id %d where the kernel has %v: the hypervisor answers with ids the guest does not use", cpu, id, known)
 		}
 		m[id] = cpu
 	}

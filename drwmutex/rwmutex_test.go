@@ -273,41 +273,28 @@ func TestUnlockOnAnotherGoroutine(t *testing.T) {
 func TestReaderMovesBetweenCPUs(t *testing.T) {
 	cpus := tests.NeedCPUs(t, 2)
 	eachStrategy(t, func(t *testing.T) {
-		// A hardware strategy may answer with the P index now and then
-		// (asm.Current falls back to it when, say, an APIC id is not in
-		// its table), so the slots are checked over a few tries.
-		const tries = 3
-		for try := 1; ; try++ {
-			var rw RWMutex
-			makeBiased(t, &rw)
-			r := rw.readers.Load()
-			from, to := &r.slots[cpus[0]&r.mask].count, &r.slots[cpus[1]&r.mask].count
-			from0, to0 := from.Load(), to.Load()
-			restore := tests.Pin(t, cpus[0])
-			rw.RLock()
-			h := rw.RLocker()
-			h.Lock()
-			restore()
-			restore = tests.Pin(t, cpus[1])
-			rw.RUnlock()
-			h.Unlock()
-			restore()
-			eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after readers moved CPUs")
-			s := asm.Active()
-			if s == asm.PID {
-				return
-			}
+		var rw RWMutex
+		makeBiased(t, &rw)
+		r := rw.readers.Load()
+		from, to := &r.slots[cpus[0]&r.mask].count, &r.slots[cpus[1]&r.mask].count
+		from0, to0 := from.Load(), to.Load()
+		restore := tests.Pin(t, cpus[0])
+		rw.RLock()
+		h := rw.RLocker()
+		h.Lock()
+		restore()
+		restore = tests.Pin(t, cpus[1])
+		rw.RUnlock()
+		h.Unlock()
+		restore()
+		if s := asm.Active(); s != asm.PID {
 			// A CPU-number strategy must have put the RLock and the
 			// RUnlock on different slots, or this test tests nothing.
-			df, dt := from.Load()-from0, to.Load()-to0
-			if df == 1 && dt == -1 {
-				return
+			if df, dt := from.Load()-from0, to.Load()-to0; df != 1 || dt != -1 {
+				t.Fatalf("under %v the slots of CPUs %d and %d changed by %d and %d, want 1 and -1", s, cpus[0], cpus[1], df, dt)
 			}
-			if try == tries {
-				t.Fatalf("under %v the slots of CPUs %d and %d changed by %d and %d, want 1 and -1 (%d tries)", s, cpus[0], cpus[1], df, dt, tries)
-			}
-			t.Logf("try %d: under %v the slots changed by %d and %d", try, s, df, dt)
 		}
+		eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after readers moved CPUs")
 	})
 }
 
