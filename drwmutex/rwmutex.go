@@ -23,7 +23,7 @@
 // sync.RWMutex's: with two cores only reading, 7.7 against 23.2 (3x); with
 // GOMAXPROCS=1, 12.9 against 11.8; with 1% of operations writing, 15.4
 // against 15.2 (0.99x sync's throughput); with 10% writing, 18.0 against
-// 16.4 (0.91x). A lone goroutine on a multi-core machine pays 1.26x for
+// 16.4 (0.91x). A lone goroutine on a multi-core machine pays 1.25x for
 // looking up its P on every call. The price is also memory and the write
 // lock: a mutex that has been read often enough to switch holds
 // asm.SlotCount() counters of asm.CacheLineSize bytes (2 × 128 bytes on a
