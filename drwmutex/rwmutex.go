@@ -206,15 +206,43 @@ func (rw *RWMutex) RLock() {
 		} else {
 			cpu = asm.Current()
 		}
-		c := &r.at(cpu).count
-		c.Add(1)
-		if rw.state.Load()&writer != 0 {
-			rw.rlockSlow(c)
-		}
+		rw.rlockSlot(&r.at(cpu).count)
 		return
 	}
+	rw.rlockCentral()
+}
+
+// rlockSlot takes a read lock through slot counter c. It and the three
+// below are the fast paths that RLock, RUnlock and the RLocker handles
+// share; each is small enough to inline.
+func (rw *RWMutex) rlockSlot(c *atomic.Int64) {
+	c.Add(1)
+	if rw.state.Load() != 0 { // its other parts are zero without a writer
+		rw.rlockSlow(c)
+	}
+}
+
+// rlockCentral takes a read lock through central, counting it towards
+// turning the mutex biased; one add tells it whether a writer is present.
+func (rw *RWMutex) rlockCentral() {
 	if v := rw.central.Add(1 - budgetUnit); v < rebiasBelow {
 		rw.rlockCentralSlow(v)
+	}
+}
+
+// runlockSlot releases a read lock through slot counter c.
+func (rw *RWMutex) runlockSlot(c *atomic.Int64) {
+	c.Add(-1)
+	if rw.state.Load()&sleeping != 0 {
+		rw.wakeWriter()
+	}
+}
+
+// runlockCentral releases a read lock through central. A sleeping writer
+// marked central before it slept, so the add tells whether to look.
+func (rw *RWMutex) runlockCentral() {
+	if rw.central.Add(-1) < rebiasBelow {
+		rw.wakeWriter()
 	}
 }
 
@@ -325,16 +353,10 @@ func (rw *RWMutex) RUnlock() {
 		} else {
 			cpu = asm.Current()
 		}
-		r.at(cpu).count.Add(-1)
-		if rw.state.Load()&sleeping != 0 {
-			rw.wakeWriter()
-		}
+		rw.runlockSlot(&r.at(cpu).count)
 		return
 	}
-	// A sleeping writer marked central before it slept.
-	if rw.central.Add(-1) < rebiasBelow && rw.state.Load()&sleeping != 0 {
-		rw.wakeWriter()
-	}
+	rw.runlockCentral()
 }
 
 // wakeWriter wakes the writer if it sleeps and no reader it waits for is
@@ -516,33 +538,21 @@ type rlocker struct {
 // Lock takes a read lock through the handle's slot, or, while the mutex is
 // unbiased, through the shared counter as RLock does.
 func (h *rlocker) Lock() {
-	rw := h.rw
-	if rw.biased.Load() != nil {
-		h.slot.count.Add(1)
-		if rw.state.Load()&writer != 0 {
-			rw.rlockSlow(&h.slot.count)
-		}
+	if h.rw.biased.Load() != nil {
+		h.rw.rlockSlot(&h.slot.count)
 		return
 	}
-	if v := rw.central.Add(1 - budgetUnit); v < rebiasBelow {
-		rw.rlockCentralSlow(v)
-	}
+	h.rw.rlockCentral()
 }
 
 // Unlock releases a read lock through the handle's slot, or, while the
 // mutex is unbiased, through the shared counter.
 func (h *rlocker) Unlock() {
-	rw := h.rw
-	if rw.biased.Load() != nil {
-		h.slot.count.Add(-1)
-		if rw.state.Load()&sleeping != 0 {
-			rw.wakeWriter()
-		}
+	if h.rw.biased.Load() != nil {
+		h.rw.runlockSlot(&h.slot.count)
 		return
 	}
-	if rw.central.Add(-1) < rebiasBelow && rw.state.Load()&sleeping != 0 {
-		rw.wakeWriter()
-	}
+	h.rw.runlockCentral()
 }
 
 // fatal reports misuse. It panics, as the misuse leaves the lock in a state
