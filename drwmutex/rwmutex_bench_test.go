@@ -8,21 +8,14 @@ import (
 	"github.com/readmostly/readmostly/tests"
 )
 
-// locker is the method set the benchmarks drive, so that RWMutex and
-// sync.RWMutex run the same loops.
-type locker interface {
-	Lock()
-	Unlock()
-	RLock()
-	RUnlock()
-}
-
+// impls are the locks the benchmarks drive, through one interface so that
+// RWMutex and sync.RWMutex run the same loops.
 var impls = []struct {
 	name string
-	new  func() locker
+	new  func() tests.RWLocker
 }{
-	{"sync", func() locker { return new(sync.RWMutex) }},
-	{"drwmutex", func() locker { return new(RWMutex) }},
+	{"sync", func() tests.RWLocker { return new(sync.RWMutex) }},
+	{"drwmutex", func() tests.RWLocker { return new(RWMutex) }},
 }
 
 // BenchmarkRLock is parallel RLock+RUnlock with no writer.
@@ -59,27 +52,7 @@ func BenchmarkWrites(b *testing.B) {
 	for _, every := range []int{10000, 1000, 100, 10} {
 		for _, impl := range impls {
 			b.Run(fmt.Sprintf("%g%%/%s", 100/float64(every), impl.name), func(b *testing.B) {
-				b.ReportAllocs()
-				mu := impl.new()
-				var shared [8]int
-				b.RunParallel(func(pb *testing.PB) {
-					i, sum := 0, 0
-					for pb.Next() {
-						i++
-						if i%every == 0 {
-							mu.Lock()
-							shared[i%len(shared)]++
-							mu.Unlock()
-							continue
-						}
-						mu.RLock()
-						for _, v := range shared {
-							sum += v
-						}
-						mu.RUnlock()
-					}
-					_ = sum
-				})
+				tests.MixedWrites(b, impl.new(), every)
 			})
 		}
 	}

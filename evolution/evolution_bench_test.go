@@ -71,27 +71,7 @@ func BenchmarkLockWrites(b *testing.B) {
 	for _, every := range []int{100, 10} {
 		for _, d := range LockDesigns() {
 			b.Run(fmt.Sprintf("%d%%/%s", 100/every, d.Name), func(b *testing.B) {
-				b.ReportAllocs()
-				mu := d.New()
-				var shared [8]int
-				var sink atomic.Int64
-				b.RunParallel(func(pb *testing.PB) {
-					i, sum := 0, 0
-					for pb.Next() {
-						if i++; i%every == 0 {
-							mu.Lock()
-							shared[i%len(shared)]++
-							mu.Unlock()
-							continue
-						}
-						mu.RLock()
-						for _, v := range shared {
-							sum += v
-						}
-						mu.RUnlock()
-					}
-					sink.Add(int64(sum))
-				})
+				tests.MixedWrites(b, d.New(), every)
 			})
 		}
 	}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -41,4 +42,32 @@ func SeedHarness(b *testing.B, mu RWLocker, goroutines int) {
 	mu.Unlock()
 	wg.Wait()
 	b.StopTimer()
+}
+
+// MixedWrites is parallel read locking (b.RunParallel) in which every
+// goroutine's every'th operation is a Lock+Unlock that increments one word
+// of a small array, and the others are RLock+RUnlock around a sum of the
+// array: the read-mostly workload with writes that drwmutex's and
+// evolution's benchmarks share. every = 100 is 1% writes.
+func MixedWrites(b *testing.B, mu RWLocker, every int) {
+	b.ReportAllocs()
+	var shared [8]int
+	var sink atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i, sum := 0, 0
+		for pb.Next() {
+			if i++; i%every == 0 {
+				mu.Lock()
+				shared[i%len(shared)]++
+				mu.Unlock()
+				continue
+			}
+			mu.RLock()
+			for _, v := range shared {
+				sum += v
+			}
+			mu.RUnlock()
+		}
+		sink.Add(int64(sum))
+	})
 }
