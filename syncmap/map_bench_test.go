@@ -105,20 +105,12 @@ func fill(m tests.SyncMap[int, int], n int) {
 	}
 }
 
-func BenchmarkLoadMostlyHits(b *testing.B) {
-	const hits, misses = 1023, 1
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Load(i % (hits + misses))
-			}
-		},
-	})
-}
+func BenchmarkLoadMostlyHits(b *testing.B)   { loadMostly(b, 1023, 1) }
+func BenchmarkLoadMostlyMisses(b *testing.B) { loadMostly(b, 1, 1023) }
 
-func BenchmarkLoadMostlyMisses(b *testing.B) {
-	const hits, misses = 1, 1023
+// loadMostly loads keys 0 to hits+misses-1 in turn from a map that holds the
+// first hits of them.
+func loadMostly(b *testing.B, hits, misses int) {
 	runWorkload(b, workload{
 		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
 		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
