@@ -193,12 +193,13 @@ func Report() []StrategyInfo {
 }
 
 // SlotCount returns a power of two that is greater than every CPU number
-// the allowed CPUs have and than GOMAXPROCS now, so that Current()&(n-1)
-// spreads the CPUs (or Ps) over n slots without collisions. A CPU added to
-// the affinity mask later, or a larger GOMAXPROCS, only makes two CPUs share
-// a slot.
+// in the thread's affinity mask and than GOMAXPROCS now, so that
+// Current()&(n-1) spreads the CPUs (or Ps) over n slots without collisions.
+// A CPU added to the affinity mask later, or a larger GOMAXPROCS, only makes
+// two CPUs share a slot. SlotCount never waits for detection: it asks the
+// kernel for the affinity mask, once, which is one system call.
 func SlotCount() int {
-	n := max(detect().cpuLimit, runtime.GOMAXPROCS(0), 1)
+	n := max(cpuLimit(), runtime.GOMAXPROCS(0), 1)
 	slots := 1
 	for slots < n {
 		slots <<= 1
@@ -206,12 +207,32 @@ func SlotCount() int {
 	return slots
 }
 
+// cpuLimit is one more than the highest CPU number in the affinity mask when
+// it was first asked, or runtime.NumCPU() where the kernel does not say.
+var cpuLimit = sync.OnceValue(func() int {
+	if cpus, err := sched.AllowedCPUs(); err == nil && len(cpus) > 0 {
+		return cpus[len(cpus)-1] + 1
+	}
+	return runtime.NumCPU()
+})
+
+// DetectInBackground starts detection on a goroutine of its own, unless it
+// has started already, and returns at once; the goroutine exits when
+// detection is done. Until then Current answers with PID, which is always a
+// valid slot. A lock calls it when it first needs per-CPU slots, so that no
+// lock operation ever waits the milliseconds that detection takes.
+func DetectInBackground() {
+	if !detectionStarted.Load() && detectionStarted.CompareAndSwap(false, true) {
+		go detect()
+	}
+}
+
+// detectionStarted is set by the first call of DetectInBackground.
+var detectionStarted atomic.Bool
+
 // detection is what detect found; it never changes once published.
 type detection struct {
 	info [numStrategies]StrategyInfo
-	// cpuLimit is one more than the highest CPU number in the affinity
-	// mask at detection time.
-	cpuLimit int
 }
 
 var detected = sync.OnceValue(func() *detection {
@@ -226,7 +247,7 @@ func detect() *detection { return detected() }
 // newDetection checks which strategies the machine supports, validates them
 // against the kernel on every allowed CPU, and measures their cost.
 func newDetection() *detection {
-	d := &detection{cpuLimit: runtime.NumCPU()}
+	d := &detection{}
 	for s := range d.info {
 		d.info[s] = StrategyInfo{Strategy: Strategy(s)}
 	}
@@ -237,7 +258,6 @@ func newDetection() *detection {
 	case err != nil:
 		d.reject(fmt.Sprintf("no kernel CPU number to validate against: %v", err))
 	default:
-		d.cpuLimit = cpus[len(cpus)-1] + 1
 		d.validate(cpus, sched.Pin, hardwareSamplers(), kernelAPICIDs())
 	}
 	for s := range d.info {

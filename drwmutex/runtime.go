@@ -20,3 +20,13 @@ func semacquire(s *uint32)
 //
 //go:linkname semrelease sync.runtime_Semrelease
 func semrelease(s *uint32, handoff bool, skipframes int)
+
+// fatal ends the program with "fatal error: " and msg, as sync.RWMutex does
+// on misuse: it is the runtime's own sync.fatal, which no recover can stop.
+// A panic would not do: a program that recovered from one would go on with
+// a lock whose counters no longer add up, and later lock calls would hang
+// or let a writer in beside a reader. The runtime provides sync.fatal under
+// that name through a push linkname, so it may be linked from here.
+//
+//go:linkname fatal sync.fatal
+func fatal(msg string)

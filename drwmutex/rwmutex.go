@@ -13,24 +13,39 @@
 //
 // Per-CPU counters pay off only while writers are rare, so an RWMutex has
 // two modes. Every Lock switches it to one shared counter, counted the way
-// sync.RWMutex counts; after 1024 read locks with no writer in between it
-// switches back to the per-CPU counters. A mutex that is written often
+// sync.RWMutex counts; the 1024th read lock with no writer in between
+// switches it back to the per-CPU counters. A mutex that is written often
 // therefore costs about what sync.RWMutex costs, and one that is read-mostly
 // scales. With GOMAXPROCS=1 it keeps the shared counter, which is the
 // cheaper one when readers cannot run in parallel.
 //
-// Measured on a 2-core VM (docs/benchmarks.md), ns per operation against
-// sync.RWMutex's: with two cores only reading, 7.7 against 23.2 (3x); with
-// GOMAXPROCS=1, 12.9 against 11.8; with 1% of operations writing, 15.4
-// against 15.2 (0.99x sync's throughput); with 10% writing, 18.0 against
-// 16.4 (0.91x). A lone goroutine on a multi-core machine pays 1.25x for
-// looking up its P on every call. The price is also memory and the write
-// lock: a mutex that has been read often enough to switch holds
-// asm.SlotCount() counters of asm.CacheLineSize bytes (2 × 128 bytes on a
-// 2-CPU machine, 8 KiB on 64 CPUs) besides its own 176 bytes (sync.RWMutex:
-// 24), and Lock reads every counter. Prefer sync.RWMutex for the many small
-// locks inside data structures, and for locks written as often as they are
-// read.
+// The price is memory and the write lock: a mutex that has been read often
+// enough to switch holds asm.SlotCount() counters of asm.CacheLineSize bytes
+// each besides its own fields, a write lock reads every counter, and a lone
+// goroutine looks up its P on every read lock. docs/benchmarks.md has the
+// figures, with the machines they come from. Prefer sync.RWMutex for the many
+// small locks inside data structures, and for locks written as often as they
+// are read.
+//
+// # Misuse
+//
+// Misuse that the counters show ends the program with an unrecoverable
+// fatal error, as it does for sync.RWMutex: Unlock of a mutex that is not
+// write-locked, and a reader total below zero, which a stray RUnlock causes.
+// With per-CPU counters a stray RUnlock cannot always be seen at once: while
+// the mutex is unbiased, RUnlock reports it at once; while it is biased, the
+// decrement may meet another reader's increment in the sum, and the misuse
+// is reported by the next writer that finds the total below zero (a writer
+// can then have entered beside a reader, as with any lock released twice).
+// RUnlock while a writer holds the lock is reported by that writer's Unlock.
+//
+// # Race detector
+//
+// Under -race an RWMutex tells the race detector what sync.RWMutex tells
+// it, and nothing more: its own counters are hidden, a read lock acquires
+// the last Unlock, and a write lock acquires every earlier RUnlock. Two
+// readers that write the same variable under RLock are therefore reported,
+// as they are with sync.RWMutex.
 package drwmutex
 
 import (
@@ -54,7 +69,7 @@ import (
 // (and released) the lock, to ensure that the lock eventually becomes
 // available to the writer. Note that this prohibits recursive read-locking.
 // A read lock may be released by another goroutine, on another CPU, than the
-// one that took it.
+// one that took it. A failed TryLock blocks no reader.
 //
 // In the terminology of the Go memory model, the n'th call to Unlock
 // “synchronizes before” the m'th call to Lock for any n < m, just as for
@@ -89,13 +104,15 @@ type RWMutex struct {
 	// or waiting for readers to leave), and whether it sleeps on writerSem
 	// until a reader leaves; the rest counts the readers blocked on
 	// readerSem until the writer leaves, whose read locks its Unlock takes
-	// for them.
+	// for them. Without a writer, state is zero.
 	state atomic.Int64
-	// central counts the read locks taken and released outside the slots,
-	// in its low 32 bits (signed). Above them it counts down the read locks
-	// taken through it since the last writer, until the mutex turns biased
-	// again, and a present writer subtracts writerMark, so that one atomic
-	// add tells an unbiased reader all it needs. See rebiasBelow.
+	// central holds three fields, so that one atomic add tells an
+	// unbiased reader all it needs: the read locks counted here, in units
+	// of countUnit (see countOf); in its low bits the read locks taken
+	// here since the last writer (see budgetOf), which turn the mutex
+	// biased again once there are rebiasAfter of them; and -writerMark
+	// while a writer is present. It is below zero exactly while a writer
+	// is present or the count is below zero.
 	central atomic.Int64
 	// writers serializes writers; it is held from Lock to Unlock.
 	writers sync.Mutex
@@ -118,9 +135,9 @@ const (
 // to state, as sync.RWMutex does: cheaper on one core and for the writer,
 // but every reader writes the same cache line.
 //
-// Every writer makes the mutex unbiased; after rebiasAfter read locks taken
-// through central with no writer in between, the reader that takes the
-// next one makes it biased again. A mutex that is written often therefore
+// Every writer makes the mutex unbiased; the reader that takes the
+// rebiasAfter'th read lock through central with no writer in between makes
+// it biased again. A mutex that is written often therefore
 // behaves like sync.RWMutex, one that is written rarely like
 // percpu_rw_semaphore. The same idea is in Linux's rcu_sync, which keeps
 // percpu_rw_semaphore's readers on their slow path while writers are
@@ -128,21 +145,51 @@ const (
 // Dice and Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX
 // ATC 2019), which a writer turns off for a while. A zero RWMutex starts
 // unbiased, so a lock read fewer than rebiasAfter times never allocates its
-// slots.
+// slots. A TryLock that fails leaves the mode as it found it.
 //
 // Correctness does not depend on the mode: the writer sums the slots and
 // central alike, and a reader that finds a writer undoes its increment on
 // the counter it made it on, whichever mode the mutex is in by then.
+//
+// # Bounds
+//
+// A read lock taken in one mode and released in the other leaves +1 on one
+// counter and -1 on another; only the sum means anything. So that these
+// splits cannot pile up over a process's life, every writer folds the slots
+// back into central before it leaves (see fold): the sum stays the same,
+// and the split left after each write is made only of operations in flight.
+// Between two writes the mode changes at most twice, so a counter strays
+// from zero by at most twice the read locks held at once. With countBits
+// bits for central's count, nothing overflows before 2^36 read locks are
+// held at once (sync.RWMutex's limit is 2^30); the slots are full words.
+//
+// The budget field starts at zero after every writer and rises by one per
+// read lock taken through central; the reader that finds it at rebiasAfter
+// turns the mutex biased (or, with one P, takes rebiasAfter off it again),
+// and readers already on their way through central may take it a little
+// higher, one each. It therefore stays below rebiasAfter + the goroutines in
+// RLock at once, and holds 2^budgetBits before it would reach the count.
+// writerMark is far below any value the other fields can make.
 const (
+	budgetBits        = 24
+	countUnit   int64 = 1 << budgetBits // one read lock counted in central
+	budgetMask  int64 = countUnit - 1
 	rebiasAfter       = 1 << 10
-	budgetUnit  int64 = 1 << 32 // one read lock taken through central
-	rebiasBelow       = -rebiasAfter * budgetUnit
-	// writerMark is subtracted from central while a writer is present,
-	// taking it far below rebiasBelow, and below markedBelow. The budget
-	// part never strays far from zero, as every writer resets it.
 	writerMark  int64 = 1 << 62
 	markedBelow       = -writerMark / 2
+	// rlockSlowBits are the bits of central that send a reader that has
+	// just counted itself there to rlockCentralSlow: the sign (a writer,
+	// or a count below zero) and the budget's bits from rebiasAfter up.
+	rlockSlowBits = -1<<63 | budgetMask&^(rebiasAfter-1)
 )
+
+// countOf returns the read locks counted in central's value v: bits
+// budgetBits to 61, sign-extended.
+func countOf(v int64) int64 { return v << 2 >> (budgetBits + 2) }
+
+// budgetOf returns the read locks taken through central since the last
+// writer, from central's value v.
+func budgetOf(v int64) int64 { return v & budgetMask }
 
 // readerSlots is what an RWMutex allocates when it first turns biased.
 type readerSlots struct {
@@ -172,21 +219,52 @@ func (r *readerSlots) at(cpu int) *slot {
 // slots returns the mutex's counters, allocating them on first use.
 func (rw *RWMutex) slots() *readerSlots {
 	if r := rw.readers.Load(); r != nil {
+		raceLoaded(r)
 		return r
 	}
 	return rw.allocSlots()
 }
 
+// raceLoaded tells the race detector, in race builds, that the caller loaded
+// r, which allocSlots published. The lock's own atomics are hidden from the
+// detector, but the slots' plain fields are not, and it would otherwise see
+// their initialization race with every reader that reads them. The caller
+// has race events disabled, as every lock method has while it works.
+func raceLoaded(r *readerSlots) {
+	if raceEnabled {
+		raceEnable()
+		raceAcquire(unsafe.Pointer(r))
+		raceDisable()
+	}
+}
+
+// allocSlots allocates the counters. It also starts CPU detection, whose
+// answer chooses the slots from now on, on a goroutine of its own: until it
+// is done, the P index chooses them, so no lock call waits for it.
 func (rw *RWMutex) allocSlots() *readerSlots {
+	if raceEnabled {
+		// The callers have race events disabled; the go statement in
+		// DetectInBackground and the publication below must be seen.
+		raceEnable()
+		defer raceDisable()
+	}
+	asm.DetectInBackground()
 	n := asm.SlotCount()
 	r := &readerSlots{slots: make([]slot, n), mask: n - 1}
 	for i := range r.slots {
 		r.slots[i].handle = rlocker{rw: rw, slot: &r.slots[i]}
 	}
+	if raceEnabled {
+		raceRelease(unsafe.Pointer(r))
+	}
 	if rw.readers.CompareAndSwap(nil, r) {
 		return r
 	}
-	return rw.readers.Load()
+	r = rw.readers.Load()
+	if raceEnabled {
+		raceAcquire(unsafe.Pointer(r))
+	}
+	return r
 }
 
 // RLock locks rw for reading.
@@ -194,7 +272,11 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // It should not be used for recursive read locking; a blocked Lock call
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
+	if raceEnabled {
+		raceDisable()
+	}
 	if r := rw.biased.Load(); r != nil {
+		raceLoaded(r)
 		// asm.Current, with its PID case spelled out so that ProcPin
 		// and ProcUnpin inline here; a helper doing the same could not
 		// inline, and the call would cost what this saves. RUnlock
@@ -206,26 +288,32 @@ func (rw *RWMutex) RLock() {
 		} else {
 			cpu = asm.Current()
 		}
-		rw.rlockSlot(&r.at(cpu).count)
-		return
+		c := &r.at(cpu).count
+		c.Add(1)
+		// state's other parts are zero without a writer. The second
+		// look at biased catches a hint gone stale before the add; see
+		// rlockSlotSlow.
+		if rw.state.Load() != 0 || rw.biased.Load() == nil {
+			rw.rlockSlotSlow(c)
+		}
+	} else {
+		rw.rlockCentral()
 	}
-	rw.rlockCentral()
+	if raceEnabled {
+		raceEnable()
+		raceAcquire(unsafe.Pointer(&rw.readerSem))
+	}
 }
 
-// rlockSlot takes a read lock through slot counter c. It and the three
-// below are the fast paths that RLock, RUnlock and the RLocker handles
-// share; each is small enough to inline.
-func (rw *RWMutex) rlockSlot(c *atomic.Int64) {
-	c.Add(1)
-	if rw.state.Load() != 0 { // its other parts are zero without a writer
-		rw.rlockSlow(c)
-	}
-}
+// rlockCentral and the two below are fast paths that RLock, RUnlock and
+// the RLocker handles share; each is small enough to inline. Taking a read
+// lock through a slot is not among them: with its two checks it is not, so
+// RLock and the handles' Lock spell it out.
 
 // rlockCentral takes a read lock through central, counting it towards
 // turning the mutex biased; one add tells it whether a writer is present.
 func (rw *RWMutex) rlockCentral() {
-	if v := rw.central.Add(1 - budgetUnit); v < rebiasBelow {
+	if v := rw.central.Add(countUnit + 1); v&rlockSlowBits != 0 {
 		rw.rlockCentralSlow(v)
 	}
 }
@@ -233,39 +321,60 @@ func (rw *RWMutex) rlockCentral() {
 // runlockSlot releases a read lock through slot counter c.
 func (rw *RWMutex) runlockSlot(c *atomic.Int64) {
 	c.Add(-1)
-	if rw.state.Load()&sleeping != 0 {
+	if rw.state.Load() != 0 {
 		rw.wakeWriter()
 	}
 }
 
 // runlockCentral releases a read lock through central. A sleeping writer
-// marked central before it slept, so the add tells whether to look.
+// marked central before it slept, so the add tells whether to look; so does
+// a count below zero, which without a writer is misuse.
 func (rw *RWMutex) runlockCentral() {
-	if rw.central.Add(-1) < rebiasBelow {
-		rw.wakeWriter()
+	if v := rw.central.Add(-countUnit); v < 0 {
+		rw.runlockCentralSlow(v)
 	}
+}
+
+// runlockCentralSlow runs when a reader that released through central,
+// making it v, found a writer, a spent budget, or a count below zero.
+//
+// Without a writer, central's count is never below zero: a read lock taken
+// through a slot is released through central only after a writer made the
+// mutex unbiased, and every writer folds the slots into central before it
+// leaves. A count below zero with no writer in state and no mark in central
+// is therefore an RUnlock too many.
+func (rw *RWMutex) runlockCentralSlow(v int64) {
+	if v >= markedBelow && rw.state.Load()&writer == 0 {
+		fatal("drwmutex: RUnlock of unlocked RWMutex")
+	}
+	rw.wakeWriter()
 }
 
 // rlockCentralSlow runs when a reader that counted itself in central, making
 // it v, found a writer, or found that the mutex has been read often enough
-// since the last writer to turn biased.
+// since the last writer to turn biased. (A count below zero with no writer
+// sends it here too; the RUnlock that made it so has reported it already.)
 func (rw *RWMutex) rlockCentralSlow(v int64) {
 	if v < markedBelow || rw.state.Load()&writer != 0 {
-		rw.rlockSlow(&rw.central)
+		rw.rlockCentralWait()
 		return
 	}
-	rw.rebias()
+	if budgetOf(v) >= rebiasAfter {
+		rw.rebias(v)
+	}
 }
 
 // rebias makes the mutex biased, unless a writer is present or the program
 // runs on one P, where readers never run in parallel and the shared counter
 // is the cheaper one; then it grants another rebiasAfter read locks before
-// asking again. A writer that comes meanwhile may miss the pointer and leave
-// the mutex biased: only the choice of counters suffers, until the next
-// writer.
-func (rw *RWMutex) rebias() {
+// asking again, once however many readers find the budget spent. A writer
+// that comes meanwhile may miss the pointer and leave the mutex biased: only
+// the choice of counters suffers, until the next writer.
+func (rw *RWMutex) rebias(v int64) {
 	if runtime.GOMAXPROCS(0) == 1 {
-		rw.central.Add(rebiasAfter * budgetUnit)
+		for budgetOf(v) >= rebiasAfter && v >= markedBelow && !rw.central.CompareAndSwap(v, v-rebiasAfter) {
+			v = rw.central.Load()
+		}
 		return
 	}
 	r := rw.slots()
@@ -274,21 +383,39 @@ func (rw *RWMutex) rebias() {
 	}
 }
 
-// rlockSlow runs when a writer came while the reader counted itself in c:
-// the reader steps back and waits until the writer's Unlock admits it, or
-// retries through c if the writer has gone by then.
-func (rw *RWMutex) rlockSlow(c *atomic.Int64) {
+// rlockSlotSlow runs when a reader that counted itself in slot counter c
+// found a writer, or found the mutex unbiased. The second case is a biased
+// hint loaded before a writer came and went: the writer folded the slots,
+// and a read lock counted in a slot now would be released through central,
+// taking central's count below zero with no writer present, which is how
+// RUnlock recognizes misuse. So the reader steps back, waits for the writer
+// if one is present, and otherwise takes the lock afresh, through the
+// counter the mode now chooses.
+func (rw *RWMutex) rlockSlotSlow(c *atomic.Int64) {
+	c.Add(-1)
+	if rw.waitForWriter() {
+		return // the writer's Unlock took our read lock for us
+	}
+	rw.RLock()
+}
+
+// rlockCentralWait runs when a writer came while the reader counted itself
+// in central: the reader steps back and waits until the writer's Unlock
+// admits it, or retries if the writer has gone by then. A read lock counted
+// in central is sound in either mode, so it retries there.
+func (rw *RWMutex) rlockCentralWait() {
 	for {
-		// Undo on c itself, never on a counter looked up again: the
-		// writer reads the counters one by one, and an increment it saw
-		// on c, undone on a counter it has already read, would leave its
-		// sum one too high forever; undone on a counter it has not read
-		// yet, one too low, letting it in beside a reader.
-		c.Add(-1)
+		// Undo on the counter the increment was made on, never on one
+		// looked up again: the writer reads the counters one by one,
+		// and an increment it saw on one, undone on a counter it has
+		// already read, would leave its sum one too high forever;
+		// undone on a counter it has not read yet, one too low, letting
+		// it in beside a reader. (rlockSlotSlow follows the same rule.)
+		rw.central.Add(-countUnit)
 		if rw.waitForWriter() {
 			return // the writer's Unlock took our read lock for us
 		}
-		c.Add(1)
+		rw.central.Add(countUnit)
 		if rw.state.Load()&writer == 0 {
 			return
 		}
@@ -308,44 +435,72 @@ func (rw *RWMutex) waitForWriter() bool {
 			// The writer may have counted us before we stepped back.
 			rw.wakeWriter()
 			semacquire(&rw.readerSem)
-			// The race detector does not see through the runtime's
-			// semaphores; this load acquires the release of the state
-			// by the Unlock that admitted us, which it does see.
-			rw.state.Load()
 			return true
 		}
 	}
 }
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
+// It fails only while a writer holds the lock or a blocked Lock waits for
+// readers to leave.
 //
 // Note that while correct uses of TryRLock do exist, they are rare, and use
 // of TryRLock is often a sign of a deeper problem in a particular use of
 // mutexes.
 func (rw *RWMutex) TryRLock() bool {
-	if rw.state.Load()&writer != 0 {
-		return false
+	if raceEnabled {
+		raceDisable()
 	}
-	c := &rw.central
-	if r := rw.biased.Load(); r != nil {
-		c = &r.at(asm.Current()).count
+	ok := rw.tryRLock()
+	if raceEnabled {
+		raceEnable()
+		if ok {
+			raceAcquire(unsafe.Pointer(&rw.readerSem))
+		}
 	}
-	c.Add(1)
-	if rw.state.Load()&writer != 0 {
+	return ok
+}
+
+func (rw *RWMutex) tryRLock() bool {
+	for {
+		if rw.state.Load()&writer != 0 {
+			return false
+		}
+		r := rw.biased.Load()
+		if r == nil {
+			rw.central.Add(countUnit)
+			if rw.state.Load()&writer != 0 {
+				rw.central.Add(-countUnit)
+				rw.wakeWriter()
+				return false
+			}
+			return true
+		}
+		raceLoaded(r)
+		// As in rlockSlotSlow, a slot is used only if the mutex is
+		// still biased after the add.
+		c := &r.at(asm.Current()).count
+		c.Add(1)
+		if rw.state.Load()&writer == 0 && rw.biased.Load() != nil {
+			return true
+		}
 		c.Add(-1)
 		rw.wakeWriter()
-		return false
 	}
-	return true
 }
 
 // RUnlock undoes a single RLock call; it does not affect other simultaneous
 // readers. It may be called on another goroutine, and another CPU, than the
 // RLock it undoes. Calling RUnlock on an rw that is not locked for reading
-// is a run-time error, reported at the latest when the next writer finds
-// fewer readers than none.
+// is a fatal run-time error, reported at once or by the next writer (see
+// Misuse in the package doc).
 func (rw *RWMutex) RUnlock() {
+	if raceEnabled {
+		raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
+		raceDisable()
+	}
 	if r := rw.biased.Load(); r != nil {
+		raceLoaded(r)
 		var cpu int
 		if asm.UsesPID() {
 			cpu = asm.ProcPin()
@@ -354,9 +509,12 @@ func (rw *RWMutex) RUnlock() {
 			cpu = asm.Current()
 		}
 		rw.runlockSlot(&r.at(cpu).count)
-		return
+	} else {
+		rw.runlockCentral()
 	}
-	rw.runlockCentral()
+	if raceEnabled {
+		raceEnable()
+	}
 }
 
 // wakeWriter wakes the writer if it sleeps and no reader it waits for is
@@ -364,13 +522,20 @@ func (rw *RWMutex) RUnlock() {
 // the count calls it after doing so, so whoever brings the count to zero
 // sees zero; waking the writer for any less would cost it a sleep and a
 // wake-up per reader that leaves, and on a busy P each of those is a context
-// switch. A count below zero wakes it too, so that it reports the misuse.
-// Only the caller that clears the sleeping bit releases the semaphore, so
-// the writer is woken once however many readers leave.
+// switch. A count below zero is misuse, reported here. Only the caller that
+// clears the sleeping bit releases the semaphore, so the writer is woken
+// once however many readers leave.
 func (rw *RWMutex) wakeWriter() {
 	for {
 		old := rw.state.Load()
-		if old&sleeping == 0 || rw.readerCount() > 0 {
+		if old&sleeping == 0 {
+			return
+		}
+		n := rw.readerCount()
+		if n < 0 {
+			fatal("drwmutex: RUnlock of unlocked RWMutex")
+		}
+		if n > 0 {
 			return
 		}
 		if rw.state.CompareAndSwap(old, old&^sleeping) {
@@ -383,6 +548,9 @@ func (rw *RWMutex) wakeWriter() {
 // Lock locks rw for writing. If the lock is already locked for reading or
 // writing, Lock blocks until the lock is available.
 func (rw *RWMutex) Lock() {
+	if raceEnabled {
+		raceDisable()
+	}
 	rw.writers.Lock()
 	rw.announce()
 	// From here on new readers step back, so the sum can only fall.
@@ -398,22 +566,29 @@ func (rw *RWMutex) Lock() {
 			rw.sleepUntilReaderLeaves()
 		}
 	}
+	if raceEnabled {
+		raceEnable()
+		raceAcquire(unsafe.Pointer(&rw.readerSem))
+		raceAcquire(unsafe.Pointer(&rw.writerSem))
+	}
 }
 
 // announce tells readers that a writer is acquiring the lock: biased ones
 // through state, which they check after counting themselves in a slot, and
 // unbiased ones through central, in which they count themselves. It makes
-// the mutex unbiased and restarts the count of read locks until it turns
-// biased again.
-func (rw *RWMutex) announce() {
+// the mutex unbiased, restarts the budget, and returns the slots that were
+// in use if the mutex was biased, so that a failed TryLock can restore the
+// mode.
+func (rw *RWMutex) announce() (wasBiased *readerSlots) {
 	rw.state.Add(writer)
-	if rw.biased.Load() != nil {
+	if wasBiased = rw.biased.Load(); wasBiased != nil {
 		rw.biased.Store(nil) // only if set: a store costs every reader a miss
 	}
 	// Readers may change the budget between the load and the add; it is a
 	// heuristic, and lands near zero either way.
 	c := rw.central.Load()
-	rw.central.Add(-(c - int64(int32(c))) - writerMark)
+	rw.central.Add(-budgetOf(c) - writerMark)
+	return wasBiased
 }
 
 // sleepUntilReaderLeaves parks the acquiring writer until a reader that
@@ -453,8 +628,9 @@ const writerSpins = 64
 // allocates them and counts itself there before seeing the writer published
 // them before its increment.
 func (rw *RWMutex) readerCount() int64 {
-	n := int64(int32(rw.central.Load()))
+	n := countOf(rw.central.Load())
 	if r := rw.readers.Load(); r != nil {
+		raceLoaded(r)
 		for i := range r.slots {
 			n += r.slots[i].count.Load()
 		}
@@ -463,53 +639,94 @@ func (rw *RWMutex) readerCount() int64 {
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
+// A TryLock that fails because readers hold the lock blocks no reader and
+// leaves rw as it found it.
 //
 // Note that while correct uses of TryLock do exist, they are rare, and use
 // of TryLock is often a sign of a deeper problem in a particular use of
 // mutexes.
 func (rw *RWMutex) TryLock() bool {
+	if raceEnabled {
+		raceDisable()
+	}
+	ok := rw.tryLock()
+	if raceEnabled {
+		raceEnable()
+		if ok {
+			raceAcquire(unsafe.Pointer(&rw.readerSem))
+			raceAcquire(unsafe.Pointer(&rw.writerSem))
+		}
+	}
+	return ok
+}
+
+func (rw *RWMutex) tryLock() bool {
 	if !rw.writers.TryLock() {
 		return false
 	}
-	rw.announce()
+	// Look before announcing: readers that hold the lock show in the sum,
+	// and a writer announced in vain would send new readers to wait.
+	// (Without a writer the sum may be off by readers in flight, so only
+	// the count taken after announcing decides.)
+	if rw.readerCount() > 0 {
+		rw.writers.Unlock()
+		return false
+	}
+	wasBiased := rw.announce()
 	switch n := rw.readerCount(); {
 	case n == 0:
 		return true
 	case n < 0:
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	rw.release()
+	rw.release(wasBiased)
 	return false
 }
 
-// Unlock unlocks rw for writing. It is a run-time error if rw is not locked
-// for writing on entry to Unlock.
+// Unlock unlocks rw for writing. It is a fatal run-time error if rw is not
+// locked for writing on entry to Unlock.
 //
 // As with sync.RWMutex, a locked RWMutex is not associated with a particular
 // goroutine. One goroutine may RLock (Lock) an RWMutex and then arrange for
 // another goroutine to RUnlock (Unlock) it.
 func (rw *RWMutex) Unlock() {
-	rw.release()
+	if raceEnabled {
+		raceRelease(unsafe.Pointer(&rw.readerSem))
+		raceDisable()
+	}
+	rw.release(nil)
+	if raceEnabled {
+		raceEnable()
+	}
 }
 
-// release ends a writer's hold, or a failed TryLock's attempt: the writer
-// leaves the state, the readers that blocked on it get their read locks,
-// counted in central before the next writer can start, and then the
-// writers' mutex is freed.
-func (rw *RWMutex) release() {
+// release ends a writer's hold, or a failed TryLock's attempt: it folds the
+// slots into central, the writer leaves the state, the readers that blocked
+// on it get their read locks, counted in central before the next writer can
+// start, and then the writers' mutex is freed. rebias, if not nil, makes
+// the mutex biased again, as it was before a failed TryLock.
+func (rw *RWMutex) release(rebias *readerSlots) {
+	if rw.state.Load()&writer == 0 {
+		fatal("drwmutex: Unlock of unlocked RWMutex")
+	}
+	folded, n := rw.fold()
+	if n < 0 {
+		// A reader left while this writer held the lock.
+		fatal("drwmutex: RUnlock of unlocked RWMutex")
+	}
 	for {
 		old := rw.state.Load()
-		if old&writer == 0 {
-			fatal("drwmutex: Unlock of unlocked RWMutex")
-		}
 		if !rw.state.CompareAndSwap(old, 0) {
 			continue // a reader joined the waiting ones
 		}
-		n := old / oneWaiting
+		waiting := old / oneWaiting
 		// Until this add, readers that see the mark find no writer in
 		// state and retry.
-		rw.central.Add(writerMark + n)
-		for range n {
+		rw.central.Add(writerMark + (waiting+folded)*countUnit)
+		if rebias != nil {
+			rw.biased.Store(rebias)
+		}
+		for range waiting {
 			semrelease(&rw.readerSem, false, 1)
 		}
 		rw.writers.Unlock()
@@ -517,14 +734,39 @@ func (rw *RWMutex) release() {
 	}
 }
 
+// fold empties every slot and returns what they held, for the caller to add
+// to central, and the number of readers: central's count plus the slots.
+// The caller is the present writer. Each slot is emptied by a swap, which
+// takes exactly what it removes, so that with the add the sum is the same;
+// until the add it is too low by the amount folded, which nobody but the
+// writer itself, holding writers, would look at.
+func (rw *RWMutex) fold() (folded, readers int64) {
+	readers = countOf(rw.central.Load())
+	if r := rw.readers.Load(); r != nil {
+		raceLoaded(r)
+		for i := range r.slots {
+			if c := &r.slots[i].count; c.Load() != 0 {
+				folded += c.Swap(0)
+			}
+		}
+	}
+	return folded, readers + folded
+}
+
 // RLocker returns a Locker whose Lock and Unlock take and release read locks
 // of rw through the counter of the CPU the caller runs on now. A goroutine
 // that moves to another CPU between the handle's Lock and Unlock still
 // releases exactly the counter it incremented, so the handle's methods never
 // look the CPU up. (While writers keep the mutex unbiased, the handle uses
-// the shared counter instead, as RLock does; see the package doc.) RLocker
-// does not allocate.
+// the shared counter instead, as RLock does; see the package doc.) The
+// handles are allocated with the counters, on a mutex's first call of
+// RLocker or its first switch to biased; after that RLocker does not
+// allocate.
 func (rw *RWMutex) RLocker() sync.Locker {
+	if raceEnabled {
+		raceDisable()
+		defer raceEnable()
+	}
 	r := rw.slots()
 	return &r.at(asm.Current()).handle
 }
@@ -538,26 +780,42 @@ type rlocker struct {
 // Lock takes a read lock through the handle's slot, or, while the mutex is
 // unbiased, through the shared counter as RLock does.
 func (h *rlocker) Lock() {
-	if h.rw.biased.Load() != nil {
-		h.rw.rlockSlot(&h.slot.count)
-		return
+	rw := h.rw
+	if raceEnabled {
+		raceDisable()
 	}
-	h.rw.rlockCentral()
+	if rw.biased.Load() != nil {
+		c := &h.slot.count
+		c.Add(1)
+		if rw.state.Load() != 0 || rw.biased.Load() == nil { // as in RLock
+			rw.rlockSlotSlow(c)
+		}
+	} else {
+		rw.rlockCentral()
+	}
+	if raceEnabled {
+		raceEnable()
+		raceAcquire(unsafe.Pointer(&rw.readerSem))
+	}
 }
 
 // Unlock releases a read lock through the handle's slot, or, while the
 // mutex is unbiased, through the shared counter.
 func (h *rlocker) Unlock() {
-	if h.rw.biased.Load() != nil {
-		h.rw.runlockSlot(&h.slot.count)
-		return
+	rw := h.rw
+	if raceEnabled {
+		raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
+		raceDisable()
 	}
-	h.rw.runlockCentral()
+	if rw.biased.Load() != nil {
+		rw.runlockSlot(&h.slot.count)
+	} else {
+		rw.runlockCentral()
+	}
+	if raceEnabled {
+		raceEnable()
+	}
 }
-
-// fatal reports misuse. It panics, as the misuse leaves the lock in a state
-// no caller can repair.
-func fatal(msg string) { panic(msg) }
 
 // noCopy lets go vet's copylocks check catch copies of an RWMutex.
 type noCopy struct{}

@@ -304,27 +304,37 @@ func TestModes(t *testing.T) {
 	twoPs(t)
 	var rw RWMutex
 	isBiased := func() bool { return rw.biased.Load() != nil }
-	for range rebiasAfter {
+	for range rebiasAfter - 1 {
 		cycle(rw.RLock, rw.RUnlock)
 	}
 	if isBiased() || rw.readers.Load() != nil {
-		t.Fatalf("after %d read locks a zero RWMutex is biased or has allocated its slots", rebiasAfter)
+		t.Fatalf("after %d read locks a zero RWMutex is biased or has allocated its slots", rebiasAfter-1)
 	}
 	cycle(rw.RLock, rw.RUnlock)
 	if !isBiased() || rw.readers.Load() == nil {
-		t.Fatalf("after %d read locks with no writer the RWMutex is not biased", rebiasAfter+1)
+		t.Fatalf("after %d read locks with no writer the RWMutex is not biased", rebiasAfter)
 	}
 
-	// Taken biased, released unbiased: a failed TryLock makes the mutex
-	// unbiased while the reader holds its slot.
+	// A failed TryLock leaves the mode as it found it.
 	rw.RLock()
 	if rw.TryLock() {
 		t.Fatal("TryLock succeeded beside a reader")
 	}
-	if isBiased() {
-		t.Fatal("a writer's attempt left the mutex biased")
+	if !isBiased() {
+		t.Fatal("a failed TryLock made the mutex unbiased")
 	}
 	rw.RUnlock()
+
+	// Taken biased, released unbiased: a waiting writer makes the mutex
+	// unbiased while the reader holds its slot.
+	rw.RLock()
+	writerDone := async(func() { cycle(rw.Lock, rw.Unlock) })
+	waitForWriter(t, &rw)
+	if isBiased() {
+		t.Fatal("a waiting writer left the mutex biased")
+	}
+	rw.RUnlock()
+	eventually(t, writerDone, "the writer's Lock after the reader left in the other mode")
 	if !rw.TryLock() {
 		t.Fatal("TryLock failed after the reader left in the other mode")
 	}
@@ -348,7 +358,7 @@ func TestModes(t *testing.T) {
 		t.Fatal("TryLock on an unlocked RWMutex failed")
 	}
 	rw.Unlock()
-	for range rebiasAfter {
+	for range rebiasAfter - 1 {
 		cycle(rw.RLock, rw.RUnlock)
 	}
 	if isBiased() {

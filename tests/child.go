@@ -29,28 +29,41 @@ const ChildTimeout = 30 * time.Second
 // does nothing before it that the child could not repeat.
 func ExpectPanic(t *testing.T, want string, fn func()) {
 	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		fn()
-		// Returning normally is the failure the parent reports.
-		os.Exit(0)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), ChildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
+	out, err := RunInChild(t, nil, fn)
 	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("misuse case hung: no crash within %v; output:\n%s", ChildTimeout, out)
 	case err == nil:
 		t.Fatalf("misuse case returned normally; want a crash containing %q; output:\n%s", want, out)
 	case !strings.Contains(string(out), want):
 		t.Fatalf("misuse case crashed without %q; output:\n%s", want, out)
 	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("running the misuse case: %v", err)
+}
+
+// RunInChild runs fn in a child process, a copy of the test binary started
+// with env added to its environment and -test.run selecting only the
+// calling test, and returns the child's combined output and its exit error
+// (nil if fn returned and the child exited 0). In the child, RunInChild runs
+// fn and exits. A child still running after ChildTimeout is killed and the
+// test fails as hung. The same rule as for ExpectPanic applies to what the
+// test does before calling it.
+func RunInChild(t *testing.T, env []string, fn func()) (out []byte, err error) {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		fn()
+		os.Exit(0)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), ChildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v")
+	cmd.Env = append(append(os.Environ(), env...), childEnv+"="+t.Name())
+	out, err = cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("child process hung: still running after %v; output:\n%s", ChildTimeout, out)
+	}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("running the child process: %v", err)
+	}
+	return out, err
 }
 
 // runPattern is the -test.run pattern that selects exactly the named test.

@@ -1,0 +1,38 @@
+package drwmutex
+
+// The tests' view of the counters, in one place, so that a test of the
+// counters' life reads in terms of read locks rather than of central's bit
+// fields.
+
+// centralCount is the number of read locks counted in central.
+func centralCount(rw *RWMutex) int64 { return countOf(rw.central.Load()) }
+
+// centralBudget is the number of read locks taken through central since the
+// last writer.
+func centralBudget(rw *RWMutex) int64 { return budgetOf(rw.central.Load()) }
+
+// slotCounts returns every slot's count; nil before the slots exist.
+func slotCounts(rw *RWMutex) []int64 {
+	r := rw.readers.Load()
+	if r == nil {
+		return nil
+	}
+	counts := make([]int64, len(r.slots))
+	for i := range r.slots {
+		counts[i] = r.slots[i].count.Load()
+	}
+	return counts
+}
+
+// presetSplit moves d read locks' worth of count from slot 0 into central,
+// leaving the sum as it was: the state that d read locks taken through
+// central and released through a slot, over a process's life, would leave.
+func presetSplit(rw *RWMutex, d int64) {
+	r := rw.slots()
+	rw.central.Add(d * countUnit)
+	r.slots[0].count.Add(-d)
+}
+
+// presetBudget adds n to the read locks taken through central since the
+// last writer, as n read locks would, without counting any.
+func presetBudget(rw *RWMutex, n int64) { rw.central.Add(n) }

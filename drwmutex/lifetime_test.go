@@ -1,0 +1,180 @@
+package drwmutex
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// spinUntilWriter waits, without sleeping, until a writer has announced
+// itself on rw or done is closed: the lifetime tests do this thousands of
+// times.
+func spinUntilWriter(t *testing.T, rw *RWMutex, done <-chan struct{}) {
+	t.Helper()
+	deadline := time.Now().Add(promptly)
+	for i := 0; rw.state.Load()&writer == 0; i++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if i%1024 == 0 && time.Now().After(deadline) {
+			t.Fatal("the writer never announced itself")
+		}
+		runtime.Gosched()
+	}
+}
+
+// crossModes holds `held` read locks across each of the two mode changes:
+// taken through central and released through the slots after the mutex
+// turned biased, then taken through the slots and released through central
+// after a writer made it unbiased. It returns once that writer has got in
+// and out, and fails the test unless it does so within promptly.
+func crossModes(t *testing.T, rw *RWMutex, held int) {
+	t.Helper()
+	if rw.biased.Load() != nil {
+		cycle(rw.Lock, rw.Unlock)
+	}
+	for range held {
+		rw.RLock()
+	}
+	// Spend the budget but for one read lock, which turns it biased.
+	presetBudget(rw, rebiasAfter-1-centralBudget(rw))
+	cycle(rw.RLock, rw.RUnlock)
+	if rw.biased.Load() == nil {
+		t.Fatalf("not biased after the budget was spent (budget %d)", centralBudget(rw))
+	}
+	for range held {
+		rw.RUnlock()
+	}
+	for range held {
+		rw.RLock()
+	}
+	done := async(func() { cycle(rw.Lock, rw.Unlock) })
+	spinUntilWriter(t, rw, done)
+	for range held {
+		rw.RUnlock()
+	}
+	eventually(t, done, fmt.Sprintf("Lock after %d readers left in the other mode", held))
+}
+
+// checkFolded fails the test unless, with no reader, the counters hold no
+// split: every writer must leave them at zero.
+func checkFolded(t *testing.T, rw *RWMutex, after string) {
+	t.Helper()
+	if c := centralCount(rw); c != 0 {
+		t.Fatalf("after %s central counts %d read locks with none held, want 0 (slots %v)", after, c, slotCounts(rw))
+	}
+	for i, c := range slotCounts(rw) {
+		if c != 0 {
+			t.Fatalf("after %s slot %d counts %d with no reader, want 0", after, i, c)
+		}
+	}
+}
+
+// TestCountersDoNotDrift crosses the modes many times with read locks held
+// across each crossing, as a long-running program does, and checks that
+// every writer gets in promptly and leaves the counters as it found them.
+// Before writers folded the slots, each cycle here moved `held` read locks
+// from the slots to central for good, and central's count wrapped.
+func TestCountersDoNotDrift(t *testing.T) {
+	twoPs(t)
+	cycles := 1 << 19 // a million crossings
+	if testing.Short() || raceEnabled {
+		cycles = 1 << 13
+	}
+	var rw RWMutex
+	for i := range cycles {
+		held := i % 4
+		if i%4096 == 4095 {
+			held = 1 << 16
+		}
+		crossModes(t, &rw, held)
+		checkFolded(t, &rw, fmt.Sprintf("%d crossings of the modes", 2*(i+1)))
+	}
+}
+
+// TestCountersNearTheirBounds starts the counters at every boundary a split
+// could have reached, and at the bounds the doc states for the budget and
+// the count, and checks that the mutex works from there and that the first
+// writer folds the split away.
+func TestCountersNearTheirBounds(t *testing.T) {
+	twoPs(t)
+	const countBound = 1 << 36 // the bound stated for read locks held at once
+	for _, split := range []int64{
+		1<<31 - 1, 1 << 31, 1<<31 + 1, 1<<32 - 1, 1 << 32, 1<<32 + 1, countBound - 1<<17,
+		-(1<<31 - 1), -(1 << 31), -(1<<31 + 1), -(1<<32 - 1), -(1 << 32), -(1<<32 + 1), -(countBound - 1<<17),
+	} {
+		t.Run(fmt.Sprint(split), func(t *testing.T) {
+			var rw RWMutex
+			makeBiased(t, &rw)
+			presetSplit(&rw, split)
+			if n := rw.readerCount(); n != 0 {
+				t.Fatalf("after the preset the counters sum to %d, want 0", n)
+			}
+			// Readers on both sides of the split, then a writer.
+			rw.RLock()
+			h := rw.RLocker()
+			h.Lock()
+			if rw.TryLock() {
+				t.Fatal("TryLock succeeded beside two readers")
+			}
+			rw.RUnlock()
+			h.Unlock()
+			eventually(t, async(func() { cycle(rw.Lock, rw.Unlock) }), "Lock after the preset")
+			checkFolded(t, &rw, "the first writer")
+			for range 64 {
+				crossModes(t, &rw, 1000)
+			}
+			checkFolded(t, &rw, "64 cycles")
+		})
+	}
+	t.Run("count at its bound under the mark", func(t *testing.T) {
+		var rw RWMutex
+		presetSplit(&rw, countBound-1)
+		rw.Lock()
+		if n := rw.readerCount(); n != 0 {
+			t.Fatalf("the writer got in with the counters summing to %d", n)
+		}
+		r := async(func() { cycle(rw.RLock, rw.RUnlock) })
+		stillBlocked(t, r, "RLock under Lock")
+		rw.Unlock()
+		eventually(t, r, "RLock after Unlock")
+		checkFolded(t, &rw, "the writer")
+	})
+	t.Run("budget spent by stragglers", func(t *testing.T) {
+		var rw RWMutex
+		// Far more read locks than rebiasAfter taken through central:
+		// what goroutines already on their way there when the mutex
+		// turned biased could leave, with room to spare.
+		presetBudget(&rw, 1<<20)
+		cycle(rw.RLock, rw.RUnlock)
+		if rw.biased.Load() == nil {
+			t.Fatal("a spent budget did not turn the mutex biased")
+		}
+		cycle(rw.Lock, rw.Unlock)
+		if b := centralBudget(&rw); b != 0 {
+			t.Fatalf("after a writer the budget holds %d read locks, want 0", b)
+		}
+		checkFolded(t, &rw, "the writer")
+	})
+	t.Run("budget spent on one P", func(t *testing.T) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		var rw RWMutex
+		presetBudget(&rw, 3*rebiasAfter)
+		for range 4 * rebiasAfter {
+			cycle(rw.RLock, rw.RUnlock)
+			if b := centralBudget(&rw); b > 3*rebiasAfter {
+				t.Fatalf("on one P the budget grew to %d, above where it started", b)
+			}
+		}
+		if b := centralBudget(&rw); b >= rebiasAfter {
+			t.Fatalf("on one P the budget stays spent at %d after %d read locks", b, 4*rebiasAfter)
+		}
+		if rw.biased.Load() != nil {
+			t.Fatal("on one P a spent budget turned the mutex biased")
+		}
+		checkFolded(t, &rw, "the read locks")
+	})
+}
