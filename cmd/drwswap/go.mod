@@ -1,0 +1,17 @@
+module github.com/readmostly/readmostly/cmd/drwswap
+
+go 1.24.0
+
+replace github.com/readmostly/readmostly => ../..
+
+require (
+	github.com/readmostly/readmostly v0.0.0-00010101000000-000000000000
+	golang.org/x/tools v0.42.0
+)
+
+require (
+	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
+	golang.org/x/mod v0.33.0 // indirect
+	golang.org/x/sync v0.19.0 // indirect
+	golang.org/x/sys v0.41.0 // indirect
+)
