@@ -5,16 +5,20 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+
+	"github.com/readmostly/readmostly/internal/readindex"
 )
 
 // A Cache is a map for read-mostly data, kept as an immutable snapshot
 // behind an atomic pointer. It is the pattern of encoding/json's
 // cachedTypeFields (as of Go 1.8) and encoding/gob's typeInfoMap, made
-// generic: Load is one atomic pointer load and a plain map lookup, with no
-// lock, no atomic read-modify-write and no write to shared memory, so reads
-// scale with cores. Every write copies the whole map under a mutex and
-// publishes the copy, so a write costs O(n) time and allocation for n
-// entries. Use a Cache where writes are rare and mostly happen while the
+// generic: Load is one atomic pointer load and a lookup in an immutable hash
+// table, with no lock, no atomic read-modify-write and no write to shared
+// memory, so reads scale with cores. Every write copies the whole map under a
+// mutex, indexes the copy for lookups (the table of syncmap.Map's read view,
+// internal/readindex) and publishes both, so a write costs O(n) time and
+// allocation for n entries, and a snapshot holds its entries twice, once in
+// the map that the next write copies and once in the index. Use a Cache where writes are rare and mostly happen while the
 // cache is small or are batched (StoreAll); see the package doc for the
 // measured crossover against sync.Map.
 //
@@ -32,17 +36,45 @@ type Cache[K comparable, V any] struct {
 	// snapshot until it has published the next one, so no write is lost.
 	mu sync.Mutex
 	// snap is the published snapshot, or nil while the Cache is empty as
-	// made. A published map is never modified again; readers may hold it
-	// for as long as they like.
-	snap atomic.Pointer[map[K]V]
+	// made. A published snapshot is never modified again; readers may hold
+	// it for as long as they like.
+	snap atomic.Pointer[snapshot[K, V]]
+}
+
+// A snapshot is the Cache's contents at one time, in two forms.
+type snapshot[K comparable, V any] struct {
+	idx readindex.Index[K, V] // indexes m, for Load
+	m   map[K]V               // the entries, for the next write to copy
 }
 
 // Load returns the value stored for key and whether it was present.
 func (c *Cache[K, V]) Load(key K) (value V, ok bool) {
-	if m := c.snap.Load(); m != nil {
-		value, ok = (*m)[key]
+	s := c.snap.Load()
+	if s == nil {
+		return loadEmpty[K, V](key)
 	}
-	return value, ok
+	return s.idx.Find(key)
+}
+
+// loadEmpty looks key up in an empty Index, so that an incomparable
+// interface key panics in an empty Cache as it does in a builtin map.
+func loadEmpty[K comparable, V any](key K) (value V, ok bool) {
+	var empty readindex.Index[K, V]
+	return empty.Find(key)
+}
+
+// publishLocked makes next, which no one else holds, the Cache's contents.
+func (c *Cache[K, V]) publishLocked(next map[K]V) {
+	c.snap.Store(&snapshot[K, V]{idx: readindex.New(next), m: next})
+}
+
+// current returns the published entries, nil while there are none. The map
+// must not be modified.
+func (c *Cache[K, V]) current() map[K]V {
+	if s := c.snap.Load(); s != nil {
+		return s.m
+	}
+	return nil
 }
 
 // LoadOrCompute returns the value stored for key if there is one. Otherwise
@@ -72,15 +104,13 @@ func (c *Cache[K, V]) loadOrComputeSlow(key K, compute func(K) V) (actual V, loa
 	defer c.mu.Unlock()
 	// Another writer may have published key while compute ran; its value
 	// was first, so it wins and ours is dropped.
-	old := c.snap.Load()
-	if old != nil {
-		if prev, ok := (*old)[key]; ok {
-			return prev, true
-		}
+	old := c.current()
+	if prev, ok := old[key]; ok {
+		return prev, true
 	}
 	next := copyForWrite(old, 1)
 	next[key] = v
-	c.snap.Store(&next)
+	c.publishLocked(next)
 	return v, false
 }
 
@@ -89,9 +119,9 @@ func (c *Cache[K, V]) loadOrComputeSlow(key K, compute func(K) V) (actual V, loa
 func (c *Cache[K, V]) Store(key K, value V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := copyForWrite(c.snap.Load(), 1)
+	next := copyForWrite(c.current(), 1)
 	next[key] = value
-	c.snap.Store(&next)
+	c.publishLocked(next)
 }
 
 // StoreAll sets the value of every key in entries, copying the Cache once
@@ -115,27 +145,28 @@ func (c *Cache[K, V]) StoreAll(entries iter.Seq2[K, V]) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := copyForWrite(c.snap.Load(), len(batch))
+	next := copyForWrite(c.current(), len(batch))
 	for _, e := range batch {
 		next[e.key] = e.value
 	}
-	c.snap.Store(&next)
+	c.publishLocked(next)
 }
 
 // Delete removes key from the Cache. Deleting an absent key copies nothing.
 func (c *Cache[K, V]) Delete(key K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.snap.Load()
-	if old == nil {
-		return
-	}
-	if _, ok := (*old)[key]; !ok {
+	old := c.current()
+	if _, ok := old[key]; !ok {
 		return
 	}
 	next := copyForWrite(old, 0)
 	delete(next, key)
-	c.snap.Store(&next)
+	if len(next) == 0 {
+		c.snap.Store(nil)
+		return
+	}
+	c.publishLocked(next)
 }
 
 // Clear removes every entry.
@@ -147,8 +178,8 @@ func (c *Cache[K, V]) Clear() {
 
 // Len returns the number of entries.
 func (c *Cache[K, V]) Len() int {
-	if m := c.snap.Load(); m != nil {
-		return len(*m)
+	if s := c.snap.Load(); s != nil {
+		return s.idx.Len()
 	}
 	return 0
 }
@@ -164,20 +195,14 @@ func (c *Cache[K, V]) All() iter.Seq2[K, V] {
 // Range calls f for each entry of the snapshot current when Range is called,
 // until f returns false. It is All's iteration in the style of sync.Map.
 func (c *Cache[K, V]) Range(f func(key K, value V) bool) {
-	m := c.snap.Load()
-	if m == nil {
-		return
-	}
-	for k, v := range *m {
-		if !f(k, v) {
-			return
-		}
+	if s := c.snap.Load(); s != nil {
+		s.idx.Range(f)
 	}
 }
 
-// copyForWrite returns a private copy of the snapshot old (nil is empty),
+// copyForWrite returns a private copy of the entries old (nil is empty),
 // for a writer holding mu to change and then publish; extra sizes a new map.
-func copyForWrite[K comparable, V any](old *map[K]V, extra int) map[K]V {
+func copyForWrite[K comparable, V any](old map[K]V, extra int) map[K]V {
 	if old == nil {
 		return make(map[K]V, extra)
 	}
@@ -186,5 +211,5 @@ func copyForWrite[K comparable, V any](old *map[K]V, extra int) map[K]V {
 	// entries of a typical write. For a batch as large as the map the two
 	// cost about the same, the clone allocating more as it grows
 	// (BenchmarkCopyForWrite); that rare case is not worth a second path.
-	return maps.Clone(*old)
+	return maps.Clone(old)
 }

@@ -20,7 +20,7 @@ func BenchmarkCopyForWrite(b *testing.B) {
 			b.Run(fmt.Sprintf("entries=%d/new=%d/copy=Clone", n, extra), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					next := copyForWrite(&old, extra)
+					next := copyForWrite(old, extra)
 					for i := range extra {
 						next[n+i] = i
 					}

@@ -41,11 +41,35 @@ func TestCacheZeroIsEmptyAndUsable(t *testing.T) {
 
 // checkCacheAgainstModel drives a Cache and a plain map with the operations
 // encoded in ops and fails at the first difference. Keys come from a small
-// range so that operations collide.
-func checkCacheAgainstModel(t *testing.T, ops []byte) {
+// range so that operations collide; the Cache holds them as ks maps them,
+// alternating each key's two equal forms, and the model holds the ints.
+func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], ops []byte) {
 	t.Helper()
-	var c atomicvalue.Cache[int, int]
+	var c atomicvalue.Cache[K, int]
 	model := map[int]int{}
+	back := map[K]int{}
+	for i := range 16 {
+		back[ks.Key(i, false)] = i
+	}
+	alias := false
+	keyOf := func(i int) K {
+		alias = !alias
+		return ks.Key(i, alias)
+	}
+	contents := func(seq iter.Seq2[K, int]) map[int]int {
+		got := map[int]int{}
+		for k, v := range seq {
+			i, ok := back[k]
+			if !ok {
+				t.Fatalf("%s: the Cache yielded %v, a key never stored", ks.Name, k)
+			}
+			if _, dup := got[i]; dup {
+				t.Fatalf("%s: the Cache yielded %v twice", ks.Name, k)
+			}
+			got[i] = v
+		}
+		return got
+	}
 	next := func() int {
 		if len(ops) == 0 {
 			return 0
@@ -58,23 +82,23 @@ func checkCacheAgainstModel(t *testing.T, ops []byte) {
 		op, key := next()%7, next()%16
 		switch op {
 		case 0:
-			v, ok := c.Load(key)
+			v, ok := c.Load(keyOf(key))
 			mv, mok := model[key]
 			if v != mv || ok != mok {
-				t.Fatalf("step %d: Load(%d) = %d, %v; model has %d, %v", step, key, v, ok, mv, mok)
+				t.Fatalf("%s, step %d: Load(%d) = %d, %v; model has %d, %v", ks.Name, step, key, v, ok, mv, mok)
 			}
 		case 1:
 			v := next()
-			c.Store(key, v)
+			c.Store(keyOf(key), v)
 			model[key] = v
 		case 2:
 			var batch [][2]int
 			for range next() % 6 {
 				batch = append(batch, [2]int{next() % 16, next()})
 			}
-			c.StoreAll(func(yield func(int, int) bool) {
+			c.StoreAll(func(yield func(K, int) bool) {
 				for _, e := range batch {
-					if !yield(e[0], e[1]) {
+					if !yield(keyOf(e[0]), e[1]) {
 						return
 					}
 				}
@@ -83,15 +107,16 @@ func checkCacheAgainstModel(t *testing.T, ops []byte) {
 				model[e[0]] = e[1]
 			}
 		case 3:
-			c.Delete(key)
+			c.Delete(keyOf(key))
 			delete(model, key)
 		case 4:
 			v := next()
 			calls := 0
-			got, loaded := c.LoadOrCompute(key, func(k int) int {
+			want := keyOf(key)
+			got, loaded := c.LoadOrCompute(want, func(k K) int {
 				calls++
-				if k != key {
-					t.Fatalf("step %d: compute called with key %d, want %d", step, k, key)
+				if k != want {
+					t.Fatalf("%s, step %d: compute called with key %v, want %v", ks.Name, step, k, want)
 				}
 				return v
 			})
@@ -100,28 +125,41 @@ func checkCacheAgainstModel(t *testing.T, ops []byte) {
 				model[key], mv = v, v
 			}
 			if got != mv || loaded != mok {
-				t.Fatalf("step %d: LoadOrCompute(%d, →%d) = %d, %v; model wants %d, %v", step, key, v, got, loaded, mv, mok)
+				t.Fatalf("%s, step %d: LoadOrCompute(%d, →%d) = %d, %v; model wants %d, %v", ks.Name, step, key, v, got, loaded, mv, mok)
 			}
 			if wantCalls := map[bool]int{true: 0, false: 1}[mok]; calls != wantCalls {
-				t.Fatalf("step %d: compute ran %d times, want %d", step, calls, wantCalls)
+				t.Fatalf("%s, step %d: compute ran %d times, want %d", ks.Name, step, calls, wantCalls)
 			}
 		case 5:
 			c.Clear()
 			clear(model)
 		case 6:
-			if got := maps.Collect(c.All()); !maps.Equal(got, model) {
-				t.Fatalf("step %d: All yielded %v, model has %v", step, got, model)
+			if got := contents(c.All()); !maps.Equal(got, model) {
+				t.Fatalf("%s, step %d: All yielded %v, model has %v", ks.Name, step, got, model)
 			}
 			stopAfter, calls := key%4+1, 0
-			c.Range(func(int, int) bool { calls++; return calls < stopAfter })
+			c.Range(func(K, int) bool { calls++; return calls < stopAfter })
 			if want := min(stopAfter, len(model)); calls != want {
-				t.Fatalf("step %d: Range stopping after %d calls made %d calls with %d entries", step, stopAfter, calls, len(model))
+				t.Fatalf("%s, step %d: Range stopping after %d calls made %d calls with %d entries", ks.Name, step, stopAfter, calls, len(model))
 			}
 		}
 		if c.Len() != len(model) {
-			t.Fatalf("step %d (op %d): Len = %d, model has %d entries", step, op, c.Len(), len(model))
+			t.Fatalf("%s, step %d (op %d): Len = %d, model has %d entries", ks.Name, step, op, c.Len(), len(model))
 		}
 	}
+}
+
+// checkCacheKeyTypes runs checkCacheAgainstModel for a Cache of each key type
+// that the read index hashes its own way.
+func checkCacheKeyTypes(t *testing.T, ops []byte) {
+	t.Helper()
+	checkCacheAgainstModel(t, tests.IntKeys, ops)
+	checkCacheAgainstModel(t, tests.Int8Keys, ops)
+	checkCacheAgainstModel(t, tests.StringKeys, ops)
+	checkCacheAgainstModel(t, tests.Bytes16Keys, ops)
+	checkCacheAgainstModel(t, tests.PairKeys, ops)
+	checkCacheAgainstModel(t, tests.Float64Keys, ops)
+	checkCacheAgainstModel(t, tests.MixedKeys, ops)
 }
 
 func TestCacheMatchesMapModel(t *testing.T) {
@@ -135,7 +173,7 @@ func TestCacheMatchesMapModel(t *testing.T) {
 		for i := range ops {
 			ops[i] = byte(rng.Uint32())
 		}
-		t.Run(fmt.Sprint(run), func(t *testing.T) { checkCacheAgainstModel(t, ops) })
+		t.Run(fmt.Sprint(run), func(t *testing.T) { checkCacheKeyTypes(t, ops) })
 		if t.Failed() {
 			return
 		}
@@ -146,7 +184,7 @@ func FuzzCacheMatchesMapModel(f *testing.F) {
 	f.Add([]byte{1, 3, 7, 0, 3, 0, 4, 3, 9, 6, 0})
 	f.Add([]byte{2, 0, 3, 1, 1, 1, 2, 2, 2, 6, 3, 3, 1, 5, 0, 6, 1})
 	f.Add([]byte{4, 5, 1, 4, 5, 2, 3, 5, 0, 5, 6, 2})
-	f.Fuzz(checkCacheAgainstModel)
+	f.Fuzz(checkCacheKeyTypes)
 }
 
 func TestCacheLoadOrComputeNilPanics(t *testing.T) {

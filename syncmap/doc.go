@@ -16,9 +16,14 @@
 // view. The next new key then builds a new dirty map from the view's live
 // entries, marking deleted ones expunged so that it can leave them out.
 //
-// Since the view never changes once published, integer keys get an
-// open-addressing table as its index instead of a builtin map (intindex.go);
-// the entries it points to, and so the algorithm, are the same.
+// Since the view never changes once published, it is indexed by a hash table
+// built for lookups alone instead of a builtin map (internal/readindex, the
+// same table as atomicvalue.Cache's snapshots): a seeded hash chosen for the
+// key type, stored hashes so that a probe rarely compares whole keys, and a
+// bounded probe. The entries it points to, and so the algorithm, are the
+// same. Keys compare as in a builtin map, including interface keys: NaN is
+// never found, +0 and -0 are one key, and a key whose dynamic type is not
+// comparable panics.
 //
 // # When to use it
 //

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/readmostly/readmostly/internal/readindex"
 )
 
 // Map is like a Go map[K]V but is safe for concurrent use by multiple
@@ -43,9 +45,9 @@ type Map[K comparable, V any] struct {
 	read atomic.Pointer[readOnly[K, V]]
 
 	// dirty holds the part of the map's contents that requires mu. So that
-	// promoting it to read needs no merge (a pointer swap, or one pass to
-	// index integer keys), it also holds every non-expunged entry of read. An expunged entry is never in dirty: storing into it
-	// first unexpunges it and adds it back under mu.
+	// promoting it to read needs no merge (one pass to index it), it also
+	// holds every non-expunged entry of read. An expunged entry is never in
+	// dirty: storing into it first unexpunges it and adds it back under mu.
 	//
 	// dirty is nil until the first store of a key missing from read, which
 	// fills it with a copy of read's live entries (dirtyLocked).
@@ -59,56 +61,19 @@ type Map[K comparable, V any] struct {
 	misses int
 }
 
-// readOnly is the immutable view of the map published in Map.read. Its
-// entries are indexed either by m or, for integer keys, by ints (see
-// intindex.go); the other is nil.
+// readOnly is the immutable view of the map published in Map.read. Since it
+// never changes once published, its entries are indexed by a table built for
+// lookups alone (internal/readindex) rather than by a builtin map; the
+// entries it points to, and so the algorithm, are the same.
 type readOnly[K comparable, V any] struct {
-	m       map[K]*entry[V] // the view's entries, unless ints holds them
-	ints    *intIndex[K, V] // the view's entries, for integer keys; may be nil
-	amended bool            // dirty holds some key that the view lacks
+	idx     readindex.Index[K, *entry[V]] // the view's entries
+	amended bool                          // dirty holds some key that the view lacks
 }
 
-// find returns the view's entry for key.
-func (r *readOnly[K, V]) find(key K) (e *entry[V], ok bool) {
-	if r.ints != nil {
-		return r.ints.find(key)
-	}
-	e, ok = r.m[key]
-	return e, ok
-}
-
-// each calls f for each key and entry of the view until f returns false.
-func (r *readOnly[K, V]) each(f func(key K, e *entry[V]) bool) {
-	if r.ints != nil {
-		for _, s := range r.ints.slots {
-			if s.e != nil && !f(s.key, s.e) {
-				return
-			}
-		}
-		return
-	}
-	for k, e := range r.m {
-		if !f(k, e) {
-			return
-		}
-	}
-}
-
-func (r *readOnly[K, V]) len() int {
-	if r.ints != nil {
-		return r.ints.n
-	}
-	return len(r.m)
-}
-
-// promotedView returns the view that makes dirty the read map.
+// promotedView returns the view that makes dirty the read map. The view may
+// keep dirty itself as its index, so dirty must not be modified afterwards.
 func promotedView[K comparable, V any](dirty map[K]*entry[V]) *readOnly[K, V] {
-	if len(dirty) > 0 && isIntKey[K]() {
-		if x := buildIntIndex(dirty); x != nil {
-			return &readOnly[K, V]{ints: x}
-		}
-	}
-	return &readOnly[K, V]{m: dirty}
+	return &readOnly[K, V]{idx: readindex.New(dirty)}
 }
 
 // expunged marks an entry that was deleted and then left out of a non-nil
@@ -146,11 +111,44 @@ func newEntry[V any](value *V) *entry[V] {
 	return &entry[V]{p: unsafe.Pointer(value)}
 }
 
-func (m *Map[K, V]) loadReadOnly() readOnly[K, V] {
-	if p := m.read.Load(); p != nil {
-		return *p
+// loadReadOnly returns the current view. It is nil in the zero Map, and the
+// readOnly methods take nil as an empty view.
+func (m *Map[K, V]) loadReadOnly() *readOnly[K, V] {
+	return m.read.Load()
+}
+
+// find returns the view's entry for key.
+func (r *readOnly[K, V]) find(key K) (e *entry[V], ok bool) {
+	if r == nil {
+		return findEmpty[K, V](key)
 	}
-	return readOnly[K, V]{}
+	return r.idx.Find(key)
+}
+
+// findEmpty looks key up in an empty index, so that an incomparable
+// interface key panics in the zero Map as in a builtin map.
+func findEmpty[K comparable, V any](key K) (e *entry[V], ok bool) {
+	var empty readindex.Index[K, *entry[V]]
+	return empty.Find(key)
+}
+
+// isAmended reports whether dirty may hold keys the view lacks.
+func (r *readOnly[K, V]) isAmended() bool {
+	return r != nil && r.amended
+}
+
+func (r *readOnly[K, V]) len() int {
+	if r == nil {
+		return 0
+	}
+	return r.idx.Len()
+}
+
+// each calls f for each key and entry of the view until f returns false.
+func (r *readOnly[K, V]) each(f func(key K, e *entry[V]) bool) {
+	if r != nil {
+		r.idx.Range(f)
+	}
 }
 
 // Load returns the value stored in the map for a key, or the zero value if no
@@ -158,15 +156,8 @@ func (m *Map[K, V]) loadReadOnly() readOnly[K, V] {
 // map.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	read := m.loadReadOnly()
-	// read.find(key), by hand: find is too big to inline in generic code,
-	// and the call is a tenth of the cost of a hit (BenchmarkLoadHitsInt).
-	var e *entry[V]
-	if read.ints != nil {
-		e, ok = read.ints.find(key)
-	} else {
-		e, ok = read.m[key]
-	}
-	if !ok && read.amended {
+	e, ok := read.find(key)
+	if !ok && read.isAmended() {
 		e, ok = m.loadSlow(key)
 	}
 	if !ok {
@@ -184,7 +175,7 @@ func (m *Map[K, V]) loadSlow(key K) (e *entry[V], ok bool) {
 	// read and the copy the miss pays towards would buy nothing.
 	read := m.loadReadOnly()
 	e, ok = read.find(key)
-	if !ok && read.amended {
+	if !ok && read.isAmended() {
 		e, ok = m.dirty[key]
 		// Count the miss whether or not the key is present: until dirty is
 		// promoted, every Load of this key takes mu.
@@ -210,7 +201,7 @@ func (m *Map[K, V]) Store(key K, value V) {
 // Clear deletes all the entries, resulting in an empty Map.
 func (m *Map[K, V]) Clear() {
 	read := m.loadReadOnly()
-	if read.len() == 0 && !read.amended {
+	if read.len() == 0 && !read.isAmended() {
 		// Already empty: don't allocate a new view for nothing.
 		return
 	}
@@ -221,7 +212,7 @@ func (m *Map[K, V]) clearSlow() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	read := m.loadReadOnly()
-	if read.len() > 0 || read.amended {
+	if read.len() > 0 || read.isAmended() {
 		m.read.Store(&readOnly[K, V]{})
 	}
 	clear(m.dirty)
@@ -304,15 +295,17 @@ func (m *Map[K, V]) loadOrStoreSlow(key K, value V) (actual V, loaded bool) {
 }
 
 // addLocked stores a key that neither read nor dirty holds.
-func (m *Map[K, V]) addLocked(read readOnly[K, V], key K, value *V) {
-	if !read.amended {
+func (m *Map[K, V]) addLocked(read *readOnly[K, V], key K, value *V) {
+	if !read.isAmended() {
 		// This is the first key dirty has that read lacks: make sure dirty
 		// exists, and tell readers that a miss in read is now worth a look
 		// in dirty.
 		m.dirtyLocked()
-		amended := read
-		amended.amended = true
-		m.read.Store(&amended)
+		amended := &readOnly[K, V]{amended: true}
+		if read != nil {
+			amended.idx = read.idx
+		}
+		m.read.Store(amended)
 	}
 	m.dirty[key] = newEntry(value)
 }
@@ -350,7 +343,7 @@ func (e *entry[V]) tryLoadOrStore(v V) (actual V, loaded, ok bool) {
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	read := m.loadReadOnly()
 	e, ok := read.find(key)
-	if !ok && read.amended {
+	if !ok && read.isAmended() {
 		e, ok = m.deleteSlow(key)
 	}
 	if ok {
@@ -365,7 +358,7 @@ func (m *Map[K, V]) deleteSlow(key K) (e *entry[V], ok bool) {
 	m.mu.Lock()
 	read := m.loadReadOnly()
 	e, ok = read.find(key)
-	if !ok && read.amended {
+	if !ok && read.isAmended() {
 		e, ok = m.dirty[key]
 		// Remove the key itself, not just its value: an entry left behind
 		// would keep the key reachable until the next promotion
@@ -466,7 +459,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	read := m.loadReadOnly()
 	if e, ok := read.find(key); ok {
 		return e.tryCompareAndSwap(old, new)
-	} else if !read.amended {
+	} else if !read.isAmended() {
 		return false // no value for key
 	}
 	return m.compareAndSwapSlow(key, old, new)
@@ -495,7 +488,7 @@ func (m *Map[K, V]) compareAndSwapSlow(key K, old, new V) (swapped bool) {
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	read := m.loadReadOnly()
 	e, ok := read.find(key)
-	if !ok && read.amended {
+	if !ok && read.isAmended() {
 		// The key stays in dirty: whether it goes depends on the comparison,
 		// made after unlocking. If it is deleted, its entry is expunged when
 		// dirty has been promoted and a new dirty map is built.
@@ -529,7 +522,7 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	// Range must see every key present when it starts. If read is not
 	// amended, read has them all and Range never takes mu.
 	read := m.loadReadOnly()
-	if read.amended {
+	if read.isAmended() {
 		read = m.promoteForRange()
 	}
 	read.each(func(k K, e *entry[V]) bool {
@@ -541,13 +534,13 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 // promoteForRange makes dirty the read view. dirty has keys read lacks; since
 // a Range is O(N) anyway, it may as well pay for the copy that a promotion
 // makes the next new key do, and then iterate without mu.
-func (m *Map[K, V]) promoteForRange() readOnly[K, V] {
+func (m *Map[K, V]) promoteForRange() *readOnly[K, V] {
 	m.mu.Lock()
 	read := m.loadReadOnly()
-	if read.amended {
+	if read.isAmended() {
 		p := promotedView(m.dirty)
 		m.read.Store(p)
-		read = *p
+		read = p
 		m.dirty = nil
 		m.misses = 0
 	}
@@ -562,8 +555,8 @@ func (m *Map[K, V]) All() iter.Seq2[K, V] {
 }
 
 // missLocked counts a miss and promotes dirty once the misses since the last
-// promotion are as many as its entries. A promotion costs at most O(len(dirty))
-// (indexing integer keys), so each miss pays O(1) towards it.
+// promotion are as many as its entries. A promotion costs O(len(dirty))
+// (indexing its keys), so each miss pays O(1) towards it.
 func (m *Map[K, V]) missLocked() {
 	m.misses++
 	if m.misses < len(m.dirty) {

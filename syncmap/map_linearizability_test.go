@@ -261,13 +261,15 @@ func TestLinearizable(t *testing.T) {
 	}
 	ops, overlaps := 0, 0
 	for seed := range uint64(histories) {
-		res, n, o := checkHistory(t, new(Map[int, int]), seed)
+		// Every key type in turn, each with its own hash in the read index.
+		tc := keyedMaps[seed%uint64(len(keyedMaps))]
+		res, n, o := checkHistory(t, tc.newMap(), seed)
 		switch res {
 		case porcupine.Ok:
 		case porcupine.Illegal:
-			t.Fatalf("history %d is not linearizable", seed)
+			t.Fatalf("history %d (%s) is not linearizable", seed, tc.name)
 		default:
-			t.Fatalf("history %d: porcupine could not decide in time (%v)", seed, res)
+			t.Fatalf("history %d (%s): porcupine could not decide in time (%v)", seed, tc.name, res)
 		}
 		ops += n
 		overlaps += o

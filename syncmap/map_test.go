@@ -15,20 +15,40 @@ func TestMain(m *testing.M) { tests.VerifyMain(m) }
 
 func newIntMap() tests.SyncMap[int, int] { return new(Map[int, int]) }
 
+// keyedMaps are the maps the model runs on: int keys directly, Map[any, any]
+// as a drop-in for sync.Map, and a Map of each key type that the read index
+// hashes its own way.
+var keyedMaps = []struct {
+	name   string
+	newMap func() tests.SyncMap[int, int]
+}{
+	{"Map[int,int]", newIntMap},
+	{"Map[any,any]", func() tests.SyncMap[int, int] { return tests.AnyAsInt(new(Map[any, any])) }},
+	{"Map[int,int] keyed", keyed(tests.IntKeys)},
+	{"Map[int8,int]", keyed(tests.Int8Keys)},
+	{"Map[string,int]", keyed(tests.StringKeys)},
+	{"Map[[16]byte,int]", keyed(tests.Bytes16Keys)},
+	{"Map[struct,int]", keyed(tests.PairKeys)},
+	{"Map[float64,int]", keyed(tests.Float64Keys)},
+	{"Map[any,int] mixed", keyed(tests.MixedKeys)},
+}
+
+func keyed[K comparable](ks tests.KeySpace[K]) func() tests.SyncMap[int, int] {
+	return func() tests.SyncMap[int, int] { return tests.KeyedMap(new(Map[K, int]), ks) }
+}
+
 func TestModel(t *testing.T) {
 	seeds := uint64(200)
 	if testing.Short() {
 		seeds = 20
 	}
-	for _, tc := range []struct {
-		name   string
-		newMap func() tests.SyncMap[int, int]
-	}{
-		{"Map[int,int]", newIntMap},
-		{"Map[any,any]", func() tests.SyncMap[int, int] { return tests.AnyAsInt(new(Map[any, any])) }},
-	} {
+	for i, tc := range keyedMaps {
+		n := seeds
+		if i >= 2 {
+			n = seeds * 3 / 10 // the other key types share the paths of the first two
+		}
 		t.Run(tc.name, func(t *testing.T) {
-			for seed := range seeds {
+			for seed := range n {
 				tests.CheckMapModel(t, tc.newMap, 1000, seed)
 			}
 		})
@@ -47,7 +67,10 @@ func FuzzModel(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tests.CheckMapOps(t, newIntMap, tests.MapOpsFromBytes(data))
+		ops := tests.MapOpsFromBytes(data)
+		for _, tc := range keyedMaps {
+			tests.CheckMapOps(t, tc.newMap, ops)
+		}
 	})
 }
 

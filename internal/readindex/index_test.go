@@ -1,0 +1,394 @@
+package readindex
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"maps"
+	"math"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/readmostly/readmostly/tests"
+)
+
+func TestMain(m *testing.M) { tests.VerifyMain(m) }
+
+type (
+	pair   struct{ a, b int }
+	padded struct {
+		a int8
+		b int64
+	}
+	blank struct {
+		_ int
+		a int
+	}
+	withString struct {
+		s string
+		n int
+	}
+	withIface   struct{ e any }
+	ptrAndFloat struct {
+		p *int
+		f float64
+	}
+	userID int32
+)
+
+func TestKindOf(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		got  kind
+		want kind
+	}{
+		{"int", kindOf[int](), kindWord},
+		{"int8", kindOf[int8](), kindWord},
+		{"uint16", kindOf[uint16](), kindWord},
+		{"named int32", kindOf[userID](), kindWord},
+		{"uintptr", kindOf[uintptr](), kindWord},
+		{"bool", kindOf[bool](), kindWord},
+		{"*int", kindOf[*int](), kindWord},
+		{"chan int", kindOf[chan int](), kindWord},
+		{"[8]byte", kindOf[[8]byte](), kindWord},
+		{"[3]byte", kindOf[[3]byte](), kindMemory},
+		{"[16]byte", kindOf[[16]byte](), kindMemory},
+		{"struct{a, b int}", kindOf[pair](), kindMemory},
+		{"string", kindOf[string](), kindString},
+		{"any", kindOf[any](), kindInterface},
+		{"error", kindOf[error](), kindInterface},
+		// == is not bytewise: +0 == -0, NaN != NaN.
+		{"float64", kindOf[float64](), kindComparable},
+		{"complex128", kindOf[complex128](), kindComparable},
+		// Padding and blank fields are not compared by ==.
+		{"struct with padding", kindOf[padded](), kindComparable},
+		{"struct with a blank field", kindOf[blank](), kindComparable},
+		{"struct with a string", kindOf[withString](), kindComparable},
+		{"[2]string", kindOf[[2]string](), kindComparable},
+		// maphash.Comparable would make these escape.
+		{"struct with an interface", kindOf[withIface](), kindBuiltin},
+		{"struct with a pointer and a float", kindOf[ptrAndFloat](), kindBuiltin},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("kindOf[%s]() = %d, want %d", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+// checkIndex builds an Index of entries and checks it against them: every
+// key is found with its value, absent keys are not, Range yields each entry
+// once and Len counts them. It also checks the bound on runs of occupied
+// slots and that the Index used the kind of hash its key type calls for.
+func checkIndex[K comparable](t *testing.T, entries map[K]int, absent []K) Index[K, int] {
+	t.Helper()
+	x := New(maps.Clone(entries))
+	if want := kindOf[K](); len(entries) > 0 && x.kind != want {
+		t.Fatalf("Index of %d %T keys has kind %d, want %d", len(entries), *new(K), x.kind, want)
+	}
+	if x.slots != nil {
+		if len(x.slots) < 2*len(entries) || len(x.slots)&(len(x.slots)-1) != 0 {
+			t.Fatalf("%d slots for %d entries, want a power of two at least twice as many", len(x.slots), len(entries))
+		}
+		if r, limit := x.longestRun(), maxRun(len(x.slots)); r > limit {
+			t.Fatalf("a run of %d occupied slots, more than the bound %d", r, limit)
+		}
+	}
+	if x.Len() != len(entries) {
+		t.Fatalf("Len() = %d, want %d", x.Len(), len(entries))
+	}
+	for k, v := range entries {
+		if got, ok := x.Find(k); !ok || got != v {
+			t.Fatalf("Find(%v) = %d, %v; want %d, true", k, got, ok, v)
+		}
+	}
+	for _, k := range absent {
+		if got, ok := x.Find(k); ok {
+			t.Fatalf("Find(%v) = %d, true for a key not in the Index", k, got)
+		}
+	}
+	seen := make(map[K]int, len(entries))
+	x.Range(func(k K, v int) bool {
+		if _, dup := seen[k]; dup {
+			t.Fatalf("Range yielded %v twice", k)
+		}
+		seen[k] = v
+		return true
+	})
+	if !maps.Equal(seen, entries) {
+		t.Fatalf("Range yielded %d entries, want the %d stored", len(seen), len(entries))
+	}
+	return x
+}
+
+// numbered returns n keys made by key and a map from each to its number.
+func numbered[K comparable](n int, key func(int) K) map[K]int {
+	m := make(map[K]int, n)
+	for i := range n {
+		m[key(i)] = i
+	}
+	return m
+}
+
+func TestIndexKeyTypes(t *testing.T) {
+	t.Run("int", func(t *testing.T) {
+		checkIndex(t, numbered(5000, func(i int) int { return i }), []int{-1, 5000, math.MaxInt, math.MinInt})
+	})
+	t.Run("int64 strided", func(t *testing.T) {
+		// Multiples of 2^32 differ only in the high bits a weak hash drops.
+		checkIndex(t, numbered(4096, func(i int) int64 { return int64(i) << 32 }), []int64{1, 1 << 31, 4096 << 32})
+	})
+	t.Run("int8 all 256", func(t *testing.T) {
+		checkIndex(t, numbered(256, func(i int) int8 { return int8(i) }), nil)
+		checkIndex(t, numbered(255, func(i int) int8 { return int8(i - 127) }), []int8{math.MinInt8})
+	})
+	t.Run("uint64 extremes", func(t *testing.T) {
+		keys := []uint64{0, 1, math.MaxUint64, math.MaxUint64 - 1, 1 << 63}
+		checkIndex(t, numbered(len(keys), func(i int) uint64 { return keys[i] }), []uint64{2, 1<<63 + 1})
+	})
+	t.Run("bool", func(t *testing.T) {
+		checkIndex(t, map[bool]int{true: 1}, []bool{false})
+	})
+	t.Run("pointers", func(t *testing.T) {
+		ps := make([]*int, 100)
+		for i := range ps {
+			ps[i] = new(int)
+		}
+		checkIndex(t, numbered(len(ps), func(i int) *int { return ps[i] }), []*int{nil, new(int)})
+	})
+	t.Run("string", func(t *testing.T) {
+		checkIndex(t, numbered(3000, func(i int) string { return fmt.Sprint("k", i) }), []string{"", "k", "k3000", "k-1"})
+		// The empty string is a key like any other.
+		checkIndex(t, map[string]int{"": 1, "a": 2}, []string{"b", "\x00"})
+	})
+	t.Run("[16]byte", func(t *testing.T) {
+		key := func(i int) [16]byte {
+			var k [16]byte
+			k[0], k[8], k[15] = byte(i), byte(i>>8), byte(i>>16)
+			return k
+		}
+		checkIndex(t, numbered(2000, key), [][16]byte{key(2000), {1: 1}})
+	})
+	t.Run("[3]byte", func(t *testing.T) {
+		checkIndex(t, numbered(1000, func(i int) [3]byte { return [3]byte{byte(i), byte(i >> 8), 7} }), [][3]byte{{}, {0, 0, 8}})
+	})
+	t.Run("struct{a, b int}", func(t *testing.T) {
+		checkIndex(t, numbered(2000, func(i int) pair { return pair{i % 40, i / 40} }), []pair{{40, 0}, {0, 50}, {-1, -1}})
+	})
+	t.Run("struct with padding and blank fields", func(t *testing.T) {
+		checkIndex(t, numbered(200, func(i int) padded { return padded{int8(i), int64(i)} }), []padded{{1, 2}})
+		x := checkIndex(t, numbered(200, func(i int) blank { return blank{a: i} }), []blank{{a: -1}})
+		// A blank field takes no part in ==, so none in finding a key.
+		withGarbage := blank{a: 7}
+		*(*int)(unsafePointer(&withGarbage)) = 12345
+		if v, ok := x.Find(withGarbage); !ok || v != 7 {
+			t.Fatalf("Find of a key differing only in its blank field = %d, %v; want 7, true", v, ok)
+		}
+	})
+	t.Run("struct with a string", func(t *testing.T) {
+		checkIndex(t, numbered(500, func(i int) withString { return withString{fmt.Sprint(i % 7), i / 7} }), []withString{{"7", 0}})
+	})
+	t.Run("builtin-map types", func(t *testing.T) {
+		x := checkIndex(t, numbered(100, func(i int) withIface { return withIface{i} }), []withIface{{"0"}})
+		if x.slots != nil {
+			t.Fatal("an Index of struct{ e any } keys built a table")
+		}
+		p := new(int)
+		x2 := checkIndex(t, numbered(100, func(i int) ptrAndFloat { return ptrAndFloat{p: p, f: float64(i)} }), []ptrAndFloat{{f: 1}})
+		if x2.slots != nil {
+			t.Fatal("an Index of struct{ p *int; f float64 } keys built a table")
+		}
+	})
+	t.Run("empty", func(t *testing.T) {
+		checkIndex(t, map[string]int{}, []string{""})
+		var zero Index[int, int]
+		if _, ok := zero.Find(0); ok || zero.Len() != 0 {
+			t.Fatal("the zero Index is not empty")
+		}
+		zero.Range(func(int, int) bool { t.Fatal("Range of the zero Index called f"); return false })
+	})
+}
+
+func TestIndexFloatKeys(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	nan := math.NaN()
+	entries := numbered(100, func(i int) float64 { return float64(i) / 4 })
+	x := checkIndex(t, entries, []float64{-0.25, math.Inf(1), math.Inf(-1), nan})
+	// +0 == -0: one key, found by either.
+	if v, ok := x.Find(negZero); !ok || v != 0 {
+		t.Fatalf("Find(-0) = %d, %v in an Index holding +0; want 0, true", v, ok)
+	}
+	// NaN != NaN: a NaN key is stored, yielded by Range, and never found,
+	// as in a builtin map.
+	m := map[float64]int{0: 1}
+	m[nan], m[nan] = 2, 3
+	m[negZero] = 4 // overwrites +0
+	x = New(maps.Clone(m))
+	if x.Len() != 3 {
+		t.Fatalf("Len() = %d, want 3 (0 and two NaNs)", x.Len())
+	}
+	if _, ok := x.Find(nan); ok {
+		t.Fatal("Find(NaN) found a NaN key")
+	}
+	nans := 0
+	x.Range(func(k float64, v int) bool {
+		if k != k {
+			nans++
+		} else if v != 4 {
+			t.Errorf("Range yielded %v: %d, want 4", k, v)
+		}
+		return true
+	})
+	if nans != 2 {
+		t.Fatalf("Range yielded %d NaN keys, want 2", nans)
+	}
+}
+
+func TestIndexInterfaceKeys(t *testing.T) {
+	type local struct{ a, b int }
+	keys := []any{
+		0, int8(0), uint(0), int64(1), "0", "", 0.5, math.Copysign(0, -1), complex(1, 2),
+		true, [2]int{1, 2}, local{1, 2}, pair{1, 2}, io.EOF, nil, struct{}{}, [0]int{},
+	}
+	entries := numbered(len(keys), func(i int) any { return keys[i] })
+	x := checkIndex(t, entries, []any{1, int8(1), "1", 0.25, local{2, 1}, errors.New("EOF"), [2]int{}})
+	// +0 and -0 are one key inside an interface too.
+	if v, ok := x.Find(0.0); !ok || v != 7 {
+		t.Fatalf("Find(+0) = %d, %v in an Index holding -0; want 7, true", v, ok)
+	}
+	if _, ok := x.Find(math.NaN()); ok {
+		t.Fatal("Find(NaN) found a key")
+	}
+	// A non-empty interface type is hashed by its dynamic value too.
+	errs := numbered(3, func(i int) error { return []error{io.EOF, io.ErrUnexpectedEOF, nil}[i] })
+	checkIndex(t, errs, []error{io.ErrShortWrite})
+}
+
+// TestIndexIncomparableKeyPanics checks that an interface key whose dynamic
+// type is not comparable panics in Find exactly as in a builtin map lookup,
+// whether the Index is empty, built or kept as a builtin map. (A builtin map
+// words the panic differently when it is empty.)
+func TestIndexIncomparableKeyPanics(t *testing.T) {
+	bad := []int{1}
+	var empty Index[any, int]
+	built := New(map[any]int{1: 1, "a": 2})
+	iface := New(map[withIface]int{{1}: 1})
+	for _, tc := range []struct {
+		name      string
+		find, ref func()
+	}{
+		{"zero Index", func() { empty.Find(bad) }, func() { _ = map[any]int(nil)[bad] }},
+		{"built Index", func() { built.Find(bad) }, func() { _ = map[any]int{1: 1}[bad] }},
+		{"builtin Index", func() { iface.Find(withIface{bad}) }, func() { _ = map[withIface]int{{1}: 1}[withIface{bad}] }},
+	} {
+		want := panicOf(tc.ref)
+		if !strings.Contains(want, "unhashable type") {
+			t.Fatalf("%s: the builtin map panicked with %q", tc.name, want)
+		}
+		if got := panicOf(tc.find); got != want {
+			t.Errorf("%s: Find of an incomparable key panicked with %q, want %q", tc.name, got, want)
+		}
+	}
+}
+
+func panicOf(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}
+
+// TestIndexAdversarialKeys checks key sets a weak hash or a short probe
+// bound would mishandle: the bound on runs holds and every result is right.
+func TestIndexAdversarialKeys(t *testing.T) {
+	prefix := strings.Repeat("/usr/local/share/very/long/common/prefix", 25)
+	t.Run("long shared prefix", func(t *testing.T) {
+		checkIndex(t, numbered(5000, func(i int) string { return fmt.Sprint(prefix, i) }), []string{prefix, prefix + "5000"})
+	})
+	t.Run("last byte differs", func(t *testing.T) {
+		checkIndex(t, numbered(256, func(i int) string { return prefix + string(rune(0)) + string([]byte{byte(i)}) }), []string{prefix})
+	})
+	t.Run("same length and bytes but one", func(t *testing.T) {
+		checkIndex(t, numbered(4096, func(i int) [16]byte { return [16]byte{15: byte(i), 14: byte(i >> 8)} }), [][16]byte{{0: 1}})
+	})
+	t.Run("colliding under a fixed seed", func(t *testing.T) {
+		// Find 200 integer keys whose home slot under seed is the same, so
+		// that a table built with seed holds them in one run.
+		const seed, size, n = 0x5eed, 512, 200
+		shift := 64 - 9 // log2(size)
+		var keys []int
+		for k := 0; len(keys) < n; k++ {
+			if mixWord(uint64(k), seed)>>shift == 0 {
+				keys = append(keys, k)
+			}
+		}
+		m := numbered(n, func(i int) int { return keys[i] })
+		bad, ok := build(m, kindWord, seed, maphash.MakeSeed())
+		if ok || len(bad.slots) != size {
+			t.Fatalf("a table of %d slots with the colliding seed passed the bound (longest run %d)", len(bad.slots), bad.longestRun())
+		}
+		// New retries with random seeds and ends up within the bound.
+		x := checkIndex(t, m, []int{keys[n-1] + 1})
+		if x.slots == nil || x.seed == seed {
+			t.Fatalf("New kept the builtin map or the bad seed (seed %#x)", x.seed)
+		}
+	})
+	t.Run("every seed too long: the builtin map", func(t *testing.T) {
+		// Seeds that always give the colliding run make New give up on a
+		// table and keep the builtin map, which stays right.
+		const seed = 0x5eed
+		var keys []int
+		for k := 0; len(keys) < 200; k++ {
+			if mixWord(uint64(k), seed)>>(64-9) == 0 {
+				keys = append(keys, k)
+			}
+		}
+		m := numbered(len(keys), func(i int) int { return keys[i] })
+		tries := 0
+		x := newIndex(maps.Clone(m), func() uint64 { tries++; return seed })
+		if x.slots != nil || tries != buildTries {
+			t.Fatalf("after %d tries of a colliding seed, New built a table: %v", tries, x.slots != nil)
+		}
+		for k, v := range m {
+			if got, ok := x.Find(k); !ok || got != v {
+				t.Fatalf("Find(%d) = %d, %v in the fallback; want %d, true", k, got, ok, v)
+			}
+		}
+	})
+}
+
+func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// TestFindDoesNotAllocate checks that no kind of hash makes the key escape:
+// an interface key boxed at the call stays on the caller's stack.
+func TestFindDoesNotAllocate(t *testing.T) {
+	ints := New(numbered(100, func(i int) int { return i }))
+	strs := New(numbered(100, func(i int) string { return fmt.Sprint(i) }))
+	bytes := New(numbered(100, func(i int) [16]byte { return [16]byte{byte(i)} }))
+	floats := New(numbered(100, func(i int) float64 { return float64(i) }))
+	structs := New(numbered(100, func(i int) withString { return withString{"x", i} }))
+	ifaces := New(numbered(1000, func(i int) any { return i }))
+	n, s := 777, "77"
+	for _, tc := range []struct {
+		name string
+		find func() bool
+	}{
+		{"int", func() bool { _, ok := ints.Find(n % 100); return ok }},
+		{"string", func() bool { _, ok := strs.Find(s); return ok }},
+		{"[16]byte", func() bool { _, ok := bytes.Find([16]byte{byte(n)}); return ok }},
+		{"float64", func() bool { _, ok := floats.Find(float64(n % 100)); return ok }},
+		{"struct with a string", func() bool { _, ok := structs.Find(withString{"x", n % 100}); return ok }},
+		{"any holding an int above 255", func() bool { _, ok := ifaces.Find(any(n)); return ok }},
+	} {
+		if !tc.find() {
+			t.Fatalf("%s: the key was not found", tc.name)
+		}
+		if a := testing.AllocsPerRun(100, func() { tc.find() }); a != 0 {
+			t.Errorf("%s: Find allocated %v times per call", tc.name, a)
+		}
+	}
+}
