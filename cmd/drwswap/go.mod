@@ -5,6 +5,7 @@ go 1.24.0
 replace github.com/readmostly/readmostly => ../..
 
 require (
+	github.com/gorilla/context v1.1.2
 	github.com/readmostly/readmostly v0.0.0-00010101000000-000000000000
 	golang.org/x/tools v0.42.0
 )
