@@ -512,46 +512,88 @@ func TestNoAllocationsAfterFirstUse(t *testing.T) {
 }
 
 func TestMisuseIsReportedNotHidden(t *testing.T) {
+	const unlock, runlock = "Unlock of unlocked", "RUnlock of unlocked"
 	cases := []struct {
 		name, want string
-		misuse     func()
+		misuse     func(t *testing.T)
 	}{
-		{"Unlock of zero value", "Unlock of unlocked", func() {
+		{"Unlock of zero value", unlock, func(*testing.T) {
 			var rw RWMutex
 			rw.Unlock()
 		}},
-		{"Unlock twice", "Unlock of unlocked", func() {
+		{"Unlock twice", unlock, func(*testing.T) {
 			var rw RWMutex
 			rw.Lock()
 			rw.Unlock()
 			rw.Unlock()
 		}},
-		{"Unlock of a read lock", "Unlock of unlocked", func() {
+		{"Unlock of a read lock", unlock, func(*testing.T) {
 			var rw RWMutex
 			rw.RLock()
 			rw.Unlock()
 		}},
-		{"RUnlock without RLock then Lock", "RUnlock of unlocked", func() {
+		{"recovered Unlock of zero value", unlock, func(*testing.T) {
 			var rw RWMutex
+			defer func() { recover() }()
+			rw.Unlock()
+		}},
+		{"RUnlock without RLock, unbiased, seen at once", runlock, func(*testing.T) {
+			var rw RWMutex
+			rw.RUnlock()
+		}},
+		{"recovered RUnlock without RLock", runlock, func(*testing.T) {
+			var rw RWMutex
+			defer func() { recover() }()
+			rw.RUnlock()
+		}},
+		{"RUnlock without RLock, biased, then Lock", runlock, func(t *testing.T) {
+			var rw RWMutex
+			makeBiased(t, &rw)
 			rw.RUnlock()
 			rw.Lock()
 		}},
-		{"RUnlock without RLock then TryLock", "RUnlock of unlocked", func() {
+		{"RUnlock twice then TryLock", runlock, func(t *testing.T) {
 			var rw RWMutex
+			makeBiased(t, &rw)
 			rw.RLock()
 			rw.RUnlock()
 			rw.RUnlock()
 			rw.TryLock()
 		}},
-		{"handle Unlock without Lock then Lock", "RUnlock of unlocked", func() {
+		{"handle Unlock without Lock then Lock", runlock, func(*testing.T) {
 			var rw RWMutex
 			rw.RLocker().Unlock()
 			rw.Lock()
 		}},
+		{"RUnlock of a write-locked mutex", runlock, func(*testing.T) {
+			var rw RWMutex
+			rw.Lock()
+			rw.RUnlock()
+			rw.Unlock()
+		}},
+		{"RUnlock of a write-locked mutex, through a stale bias", runlock, func(t *testing.T) {
+			var rw RWMutex
+			makeBiased(t, &rw)
+			r := rw.biased.Load()
+			rw.Lock()
+			rw.runlockSlot(&r.at(0).count) // what RUnlock does with a hint loaded before Lock
+			rw.Unlock()
+		}},
+		{"RUnlock too many while a writer waits", runlock, func(t *testing.T) {
+			var rw RWMutex
+			makeBiased(t, &rw)
+			rw.RLock()
+			go rw.Lock()
+			waitForWriter(t, &rw)
+			rw.RUnlock()
+			rw.RUnlock()
+			time.Sleep(promptly) // the waiting writer reports it
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tests.ExpectPanic(t, "drwmutex: "+c.want+" RWMutex", c.misuse)
+			// A fatal error, not a panic: nothing can recover from it.
+			tests.ExpectPanic(t, "fatal error: drwmutex: "+c.want+" RWMutex", func() { c.misuse(t) })
 		})
 	}
 }

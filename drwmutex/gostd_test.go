@@ -1,0 +1,81 @@
+package drwmutex
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGoRWMutexSuite runs the sync package's own rwmutex_test.go, from the
+// installed toolchain, against RWMutex: the file is copied into a scratch
+// module with its dot import of sync replaced by one of this package, and
+// run with go test (under -race if this test is). That is the plainest
+// check of the drop-in claim: the tests Go holds sync.RWMutex to, unchanged.
+func TestGoRWMutexSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another test binary")
+	}
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	goroot, err := exec.Command(gotool, "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	src, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "src", "sync", "rwmutex_test.go"))
+	if err != nil {
+		t.Skipf("the toolchain's sync tests are not installed: %v", err)
+	}
+	adapted := string(src)
+	for _, r := range []struct{ old, new string }{
+		{"package sync_test\n", "package gostd_test\n"},
+		{"\t. \"sync\"\n", "\t\"sync\"\n\n\t. \"github.com/readmostly/readmostly/drwmutex\"\n"},
+	} {
+		if !strings.Contains(adapted, r.old) {
+			t.Fatalf("sync/rwmutex_test.go has no %q: its shape changed, adapt this test", r.old)
+		}
+		adapted = strings.Replace(adapted, r.old, r.new, 1)
+	}
+	// The file also names sync.Locker, which the dot import provided.
+	adapted += "\ntype Locker = sync.Locker\n"
+
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gomod := "module gostd\n\ngo 1.24\n\nrequire github.com/readmostly/readmostly v0.0.0\n\nreplace github.com/readmostly/readmostly => " + root + "\n"
+	for name, content := range map[string]string{"go.mod": gomod, "go.sum": string(sum), "rwmutex_test.go": adapted} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"test", "-count=1", "-v"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gotool, append(args, ".")...)
+	cmd.Dir = dir
+	// Everything it needs is in the module cache already; never fetch.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("Go's rwmutex tests failed on drwmutex.RWMutex: %v\n%s", err, out)
+	}
+	for _, name := range []string{"TestParallelReaders", "TestRWMutex", "TestRLocker"} {
+		if !strings.Contains(string(out), "--- PASS: "+name) {
+			t.Errorf("%s did not run and pass:\n%s", name, out)
+		}
+	}
+}

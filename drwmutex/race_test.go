@@ -1,0 +1,162 @@
+package drwmutex
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/readmostly/readmostly/tests"
+)
+
+// rwLocker is the method set that RWMutex shares with sync.RWMutex.
+type rwLocker interface {
+	tests.RWLocker
+	TryLock() bool
+	TryRLock() bool
+}
+
+// raceScenario is one locking pattern, run on one lock in one child
+// process: two readers writing one variable under RLock (a bug the race
+// detector must report), or readers reading it and a writer writing it
+// (correct, so nothing may be reported).
+type raceScenario struct {
+	name string
+	racy bool
+	run  func(l rwLocker, rlocker func() sync.Locker)
+}
+
+var raceScenarios = []raceScenario{
+	{"readers write", true, func(l rwLocker, _ func() sync.Locker) {
+		// Two goroutines that nothing orders but the lock.
+		var x int
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l.RLock()
+				x++
+				l.RUnlock()
+			}()
+		}
+		wg.Wait()
+	}},
+	{"handles write", true, func(_ rwLocker, rlocker func() sync.Locker) {
+		// Two goroutines that nothing orders but the lock.
+		var x int
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h := rlocker()
+				h.Lock()
+				x++
+				h.Unlock()
+			}()
+		}
+		wg.Wait()
+	}},
+	{"readers read, writer writes", false, func(l rwLocker, rlocker func() sync.Locker) {
+		var x int
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 200 {
+					switch {
+					case g == 0 && i%4 == 0:
+						l.Lock()
+						x++
+						l.Unlock()
+					case g == 1 && i%2 == 0:
+						h := rlocker()
+						h.Lock()
+						_ = x
+						h.Unlock()
+					case g == 2 && i%2 == 0:
+						if l.TryRLock() {
+							_ = x
+							l.RUnlock()
+						}
+					case g == 3 && i%8 == 0:
+						if l.TryLock() {
+							x++
+							l.Unlock()
+						}
+					default:
+						l.RLock()
+						_ = x
+						l.RUnlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}},
+	{"read lock released by another goroutine", false, func(l rwLocker, _ func() sync.Locker) {
+		var x int
+		for range 50 {
+			l.RLock()
+			_ = x
+			<-async(l.RUnlock)
+			l.Lock()
+			x++
+			<-async(l.Unlock)
+		}
+	}},
+}
+
+// TestRaceDetectorParity runs each scenario in a child process, with
+// sync.RWMutex and with RWMutex in each mode, at GOMAXPROCS 1 and 2, and
+// checks that the race detector reports the buggy ones in every run and the
+// correct ones never, as it does for sync.RWMutex.
+func TestRaceDetectorParity(t *testing.T) {
+	if !raceEnabled {
+		t.Skip("needs a binary built with -race")
+	}
+	locks := []struct {
+		name string
+		new  func(t *testing.T) (rwLocker, func() sync.Locker)
+	}{
+		{"sync", func(*testing.T) (rwLocker, func() sync.Locker) {
+			var mu sync.RWMutex
+			return &mu, mu.RLocker
+		}},
+		{"unbiased", func(*testing.T) (rwLocker, func() sync.Locker) {
+			var mu RWMutex
+			return &mu, mu.RLocker
+		}},
+		{"biased", func(t *testing.T) (rwLocker, func() sync.Locker) {
+			var mu RWMutex
+			makeBiased(t, &mu)
+			return &mu, mu.RLocker
+		}},
+	}
+	for _, sc := range raceScenarios {
+		for _, lk := range locks {
+			for _, procs := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%s/%s/procs=%d", sc.name, lk.name, procs), func(t *testing.T) {
+					out, err := tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
+						runtime.GOMAXPROCS(procs)
+						l, rlocker := lk.new(t)
+						if lk.name == "biased" && l.(*RWMutex).biased.Load() == nil {
+							panic("the mutex is not biased")
+						}
+						sc.run(l, rlocker)
+					})
+					reported := bytes.Contains(out, []byte("WARNING: DATA RACE"))
+					switch {
+					case sc.racy && !reported:
+						t.Fatalf("the race detector did not report the race; exit %v, output:\n%s", err, out)
+					case !sc.racy && (reported || err != nil):
+						t.Fatalf("a correct program failed under the race detector; exit %v, output:\n%s", err, out)
+					}
+				})
+			}
+		}
+	}
+}
