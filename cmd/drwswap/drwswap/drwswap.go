@@ -65,7 +65,6 @@ const DrwmutexPath = "github.com/readmostly/readmostly/drwmutex"
 var Analyzer = &analysis.Analyzer{
 	Name:     "drwswap",
 	Doc:      "report package-level sync.RWMutex locks and swap the read-mostly ones for drwmutex.RWMutex\n\nEvery sync.RWMutex that is a package-level variable, or a field of one of struct type, is reported with its read call sites (RLock, RUnlock, TryRLock, RLocker), its write call sites (Lock, Unlock, TryLock) and a verdict: swap (unexported, at least -ratio times as many reads as writes, and nothing needs the type; -fix rewrites it to drwmutex.RWMutex), keep write-heavy, keep exported (its type is API; -exported swaps it anyway) or keep needs-the-type, with the reason (its address reaches a *sync.RWMutex, it is compared or converted, or reflection-typed code sees it). Locks inside other data structures are not candidates, since each would cost a counter per CPU.",
-	URL:      "https://pkg.go.dev/github.com/readmostly/readmostly/cmd/drwswap/drwswap",
 	Flags:    flags(),
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,

@@ -159,7 +159,7 @@ func TestGoldenFilesBuild(t *testing.T) {
 	}
 	cmd := exec.Command("go", append([]string{"vet", "-overlay=" + overlayFile}, pkgs...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("go vet %s with the golden files: %v\n%s", pkgs, err, out)
 	}

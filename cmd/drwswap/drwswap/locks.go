@@ -167,9 +167,13 @@ func (p *pkg) varLocks(f *ast.File, vs *ast.ValueSpec, named map[*types.TypeName
 			structExpr, _ = lit.Type.(*ast.StructType)
 		}
 		if p.isRWMutex(v.Type()) {
-			// var mu = f(), or through an alias of sync.RWMutex.
+			// var mu = f(), or var mu rw with type rw = sync.RWMutex.
 			lk := &lock{name: id.Name, pos: id.Pos(), objs: []*types.Var{v}, file: f, exported: id.IsExported()}
-			lk.need(id.Pos(), "its declaration does not spell sync.RWMutex, so rewriting it cannot change the type")
+			if value != nil {
+				p.initializer(lk, value)
+			} else {
+				lk.need(id.Pos(), "its declaration does not spell sync.RWMutex, so rewriting it cannot change the type")
+			}
 			locks = append(locks, lk)
 			continue
 		}

@@ -66,3 +66,17 @@ func both() {
 	right.Lock()
 	left.RUnlock()
 }
+
+var (
+	initialized                = sync.RWMutex{} // want `^initialized: swap for drwmutex.RWMutex \(1 read call site, 0 write call sites\)$`
+	typed         sync.RWMutex = sync.RWMutex{} // want `^typed: swap for drwmutex.RWMutex \(1 read call site, 0 write call sites\)$`
+	fromCall                   = newLock()      // want `^fromCall: keep, needs the type \(0 read call sites, 0 write call sites\): it is initialized from a sync.RWMutex value at a.go:\d+:\d+$`
+	typedFromCall sync.RWMutex = newLock()      // want `^typedFromCall: keep, needs the type \(0 read call sites, 0 write call sites\): it is initialized from a sync.RWMutex value at a.go:\d+:\d+$`
+)
+
+func newLock() sync.RWMutex { return sync.RWMutex{} }
+
+func readBoth() {
+	initialized.RLock()
+	typed.RLock()
+}

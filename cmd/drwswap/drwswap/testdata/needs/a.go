@@ -29,7 +29,7 @@ type table struct {
 
 var tab table
 
-var made = newLock() // want `^made: keep, needs the type \(0 read call sites, 0 write call sites\): its declaration does not spell sync.RWMutex, so rewriting it cannot change the type at a.go:\d+:\d+$`
+var made = newLock() // want `^made: keep, needs the type \(0 read call sites, 0 write call sites\): it is initialized from a sync.RWMutex value at a.go:\d+:\d+$`
 
 type rw = sync.RWMutex
 
