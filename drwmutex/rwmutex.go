@@ -522,20 +522,15 @@ func (rw *RWMutex) RUnlock() {
 // the count calls it after doing so, so whoever brings the count to zero
 // sees zero; waking the writer for any less would cost it a sleep and a
 // wake-up per reader that leaves, and on a busy P each of those is a context
-// switch. A count below zero is misuse, reported here. Only the caller that
-// clears the sleeping bit releases the semaphore, so the writer is woken
-// once however many readers leave.
+// switch. A count below zero wakes it too, so that it reports the misuse:
+// only the writer's own count is trusted with that, as a reader's may run
+// on into the next writer's fold and see the sum too low. Only the caller
+// that clears the sleeping bit releases the semaphore, so the writer is
+// woken once however many readers leave.
 func (rw *RWMutex) wakeWriter() {
 	for {
 		old := rw.state.Load()
-		if old&sleeping == 0 {
-			return
-		}
-		n := rw.readerCount()
-		if n < 0 {
-			fatal("drwmutex: RUnlock of unlocked RWMutex")
-		}
-		if n > 0 {
+		if old&sleeping == 0 || rw.readerCount() > 0 {
 			return
 		}
 		if rw.state.CompareAndSwap(old, old&^sleeping) {

@@ -45,6 +45,36 @@ func BenchmarkRLock(b *testing.B) {
 	})
 }
 
+// BenchmarkLock is Lock+Unlock on one goroutine, on a mutex that is never
+// read: the cost write-only code pays after the swap.
+func BenchmarkLock(b *testing.B) {
+	for _, impl := range impls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			mu := impl.new()
+			for b.Loop() {
+				mu.Lock()
+				mu.Unlock()
+			}
+		})
+	}
+}
+
+// BenchmarkRLockAlone is RLock+RUnlock on one goroutine, whatever
+// GOMAXPROCS is: a lone reader pays for the P lookup without the benefit.
+func BenchmarkRLockAlone(b *testing.B) {
+	for _, impl := range impls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			mu := impl.new()
+			for b.Loop() {
+				mu.RLock()
+				mu.RUnlock()
+			}
+		})
+	}
+}
+
 // BenchmarkWrites is parallel read locking with one Lock+Unlock in every
 // `every` operations (0.01% to 10% of them), readers doing a little work
 // under the lock.
