@@ -60,11 +60,23 @@ import (
 // sync.RWMutex.
 const DrwmutexPath = "github.com/readmostly/readmostly/drwmutex"
 
+const doc = `report package-level sync.RWMutex locks and swap the read-mostly ones for drwmutex.RWMutex
+
+Every sync.RWMutex that is a package-level variable, or a field of one of
+struct type, is reported with its read call sites (RLock, RUnlock, TryRLock,
+RLocker), its write call sites (Lock, Unlock, TryLock) and a verdict: swap
+(unexported, at least -ratio times as many reads as writes, and nothing needs
+the type; -fix rewrites it to drwmutex.RWMutex), keep write-heavy, keep
+exported (its type is API; -exported swaps it anyway) or keep needs-the-type,
+with the reason (its address reaches a *sync.RWMutex, it is compared or
+converted, or reflection-typed code sees it). Locks inside other data
+structures are not candidates, since each would cost a counter per CPU.`
+
 // Analyzer reports package-level sync.RWMutex locks with a verdict, and
 // offers to swap the read-mostly ones for drwmutex.RWMutex.
 var Analyzer = &analysis.Analyzer{
 	Name:     "drwswap",
-	Doc:      "report package-level sync.RWMutex locks and swap the read-mostly ones for drwmutex.RWMutex\n\nEvery sync.RWMutex that is a package-level variable, or a field of one of struct type, is reported with its read call sites (RLock, RUnlock, TryRLock, RLocker), its write call sites (Lock, Unlock, TryLock) and a verdict: swap (unexported, at least -ratio times as many reads as writes, and nothing needs the type; -fix rewrites it to drwmutex.RWMutex), keep write-heavy, keep exported (its type is API; -exported swaps it anyway) or keep needs-the-type, with the reason (its address reaches a *sync.RWMutex, it is compared or converted, or reflection-typed code sees it). Locks inside other data structures are not candidates, since each would cost a counter per CPU.",
+	Doc:      doc,
 	Flags:    flags(),
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
