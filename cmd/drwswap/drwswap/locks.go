@@ -147,6 +147,7 @@ func (p *pkg) varLocks(f *ast.File, vs *ast.ValueSpec, named map[*types.TypeName
 		lk.name = strings.Join(names, ", ")
 		return append(locks, lk)
 	}
+	walked := make(map[*ast.StructType]bool)
 	for i, id := range vs.Names {
 		if id.Name == "_" {
 			continue
@@ -179,17 +180,25 @@ func (p *pkg) varLocks(f *ast.File, vs *ast.ValueSpec, named map[*types.TypeName
 		}
 		switch t := types.Unalias(v.Type()).(type) {
 		case *types.Struct:
-			if structExpr != nil && i == 0 {
-				// One struct type literal declares the fields of all the
-				// spec's vars: walk it once, naming them all.
-				c := container{file: f}
-				for _, id := range vs.Names {
-					c.vars = append(c.vars, p.pass.TypesInfo.Defs[id].(*types.Var))
-					c.names = append(c.names, id.Name)
-					c.reachable = c.reachable || id.IsExported()
-				}
-				locks = append(locks, p.fieldLocks(c, structExpr, t, nil, nil)...)
+			if structExpr == nil || walked[structExpr] {
+				break
 			}
+			// A struct type literal in vs.Type declares the fields of all
+			// the spec's vars: walk it once, naming them all.
+			walked[structExpr] = true
+			holders := []*ast.Ident{id}
+			if vs.Type != nil {
+				holders = vs.Names
+			}
+			c := container{file: f}
+			for _, h := range holders {
+				if h.Name != "_" {
+					c.vars = append(c.vars, p.pass.TypesInfo.Defs[h].(*types.Var))
+					c.names = append(c.names, h.Name)
+					c.reachable = c.reachable || h.IsExported()
+				}
+			}
+			locks = append(locks, p.fieldLocks(c, structExpr, t, nil, nil)...)
 		case *types.Named:
 			tn := t.Obj()
 			if _, ok := t.Underlying().(*types.Struct); ok && tn.Pkg() == p.pass.Pkg && tn.Parent() == p.pass.Pkg.Scope() && t.TypeParams() == nil {

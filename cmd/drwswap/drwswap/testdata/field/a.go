@@ -76,7 +76,14 @@ var (
 
 func newLock() sync.RWMutex { return sync.RWMutex{} }
 
+// A struct type literal in the value, not the var's type.
+var pair = struct {
+	mu sync.RWMutex // want `^pair.mu: swap for drwmutex.RWMutex \(1 read call site, 0 write call sites\)$`
+	n  int
+}{n: 2}
+
 func readBoth() {
 	initialized.RLock()
 	typed.RLock()
+	pair.mu.RLock()
 }
