@@ -479,6 +479,74 @@ func BenchmarkCacheLoad(b *testing.B) {
 	})
 }
 
+// BenchmarkCacheLoadString is BenchmarkCacheLoad with string keys, 13 bytes
+// each, read from a slice by every implementation alike.
+func BenchmarkCacheLoadString(b *testing.B) {
+	keys := make([]string, loadKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("user:%08d", i)
+	}
+	b.Run("impl=Cache", func(b *testing.B) {
+		var c atomicvalue.Cache[string, int]
+		c.StoreAll(func(yield func(string, int) bool) {
+			for i, k := range keys {
+				yield(k, i)
+			}
+		})
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := c.Load(keys[i&(loadKeys-1)]); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=map", func(b *testing.B) {
+		m := make(map[string]int, loadKeys)
+		for i, k := range keys {
+			m[k] = i
+		}
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m[keys[i&(loadKeys-1)]]; ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=sync.Map", func(b *testing.B) {
+		var m sync.Map
+		for i, k := range keys {
+			m.Store(k, i)
+		}
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+	b.Run("impl=syncmap.Map", func(b *testing.B) {
+		var m syncmap.Map[string, int]
+		for i, k := range keys {
+			m.Store(k, i)
+		}
+		m.Range(func(string, int) bool { return true }) // promote
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
+				hits++
+			}
+		}
+		sinkV = hits
+	})
+}
+
 // checkHits fails the benchmark unless every lookup of a parallel loop hit.
 func checkHits(b *testing.B, lookups, hits int) {
 	if hits != lookups {

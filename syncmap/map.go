@@ -156,14 +156,25 @@ func (r *readOnly[K, V]) each(f func(key K, e *entry[V]) bool) {
 // map.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	read := m.loadReadOnly()
-	e, ok := read.find(key)
-	if !ok && read.isAmended() {
+	if read == nil {
+		return m.loadEmpty(key)
+	}
+	// read.find(key), by hand: find does not inline here, and the call
+	// would cost a tenth of a hit.
+	e, ok := read.idx.Find(key)
+	if !ok && read.amended {
 		e, ok = m.loadSlow(key)
 	}
 	if !ok {
 		return value, false
 	}
 	return e.load()
+}
+
+// loadEmpty is Load in the zero Map.
+func (m *Map[K, V]) loadEmpty(key K) (value V, ok bool) {
+	findEmpty[K, V](key)
+	return value, false
 }
 
 // loadSlow looks key up in dirty when read lacks it but dirty may have it,

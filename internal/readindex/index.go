@@ -44,13 +44,15 @@
 //     link to it, golang/go#67401), as a builtin map does. NaN keys are
 //     never found, +0 and -0 are one key, and a key whose dynamic type is
 //     not comparable panics with the builtin map's message.
-//   - Other types without pointers other than strings' (floats, complex
-//     numbers, structs holding strings or floats): hash/maphash.Comparable,
-//     which does not make such keys escape.
-//   - Everything else (structs holding interfaces, or pointers next to
-//     floats or padding): the builtin map, which hashes them with a
-//     function the compiler generates and no exported hasher can call
-//     without making the key escape.
+//   - Floating-point and complex numbers: hash/maphash.Comparable, which
+//     does not make them escape and hashes +0 and -0 alike, as == compares
+//     them.
+//   - Everything else (structs or arrays holding strings, floats or
+//     interfaces, or with padding or blank fields): the builtin map, which
+//     hashes them with a function the compiler generates for the type.
+//     maphash.Comparable calls the same function but was slower than the
+//     builtin map's lookup for struct{ s string; n int }, and makes keys
+//     holding pointers other than strings' escape.
 //
 // An Index of a type that keeps the builtin map, and an Index of no
 // entries, look keys up in the builtin map, so their semantics are the
@@ -94,7 +96,7 @@ const (
 	kindMemory                 // equality is bytewise, size above 8: hashMemory
 	kindString                 // runtime.strhash
 	kindInterface              // runtime.nilinterhash of the dynamic value
-	kindComparable             // maphash.Comparable
+	kindComparable             // maphash.Comparable, for floats and complex numbers
 )
 
 // buildTries is how many seeds New tries before it keeps the builtin map.
@@ -180,8 +182,9 @@ func (x *Index[K, V]) longestRun() int {
 
 // Find returns the value stored for key and whether it is present.
 func (x *Index[K, V]) Find(key K) (value V, ok bool) {
-	// x.hash(key), by hand for the two commonest kinds: hash is too big to
-	// inline, and the call would cost a fifth of a hit on an integer key.
+	// x.hash(key), by hand for the kinds whose hash is one multiply or one
+	// call: hash is too big to inline, and calling it would cost a fifth of
+	// a hit on an integer key.
 	var h uint64
 	switch x.kind {
 	case kindWord:
@@ -189,6 +192,8 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 		h = hi ^ lo
 	case kindString:
 		h = hashString(key, x.seed)
+	case kindInterface:
+		h = hashInterface(key, x.seed)
 	case kindBuiltin:
 		// A nil map too looks the key up, so that an incomparable
 		// interface key panics here as it would in a builtin map.
@@ -355,7 +360,8 @@ func kindOf[K comparable]() kind {
 		return kindWord
 	case bytewise(t):
 		return kindMemory
-	case !hasNonStringPointers(t):
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64 ||
+		t.Kind() == reflect.Complex64 || t.Kind() == reflect.Complex128:
 		return kindComparable
 	}
 	return kindBuiltin
@@ -383,24 +389,6 @@ func bytewise(t reflect.Type) bool {
 			end += f.Type.Size()
 		}
 		return end == t.Size()
-	}
-	return false
-}
-
-// hasNonStringPointers reports whether values of the comparable type t hold
-// pointers other than strings' data: those maphash.Comparable makes escape.
-func hasNonStringPointers(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Chan, reflect.UnsafePointer, reflect.Interface:
-		return true
-	case reflect.Array:
-		return t.Len() > 0 && hasNonStringPointers(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if hasNonStringPointers(t.Field(i).Type) {
-				return true
-			}
-		}
 	}
 	return false
 }

@@ -1,0 +1,113 @@
+package readindex
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"testing"
+)
+
+var sinkInt int
+
+const benchKeys = 1024 // a power of two: i&(benchKeys-1) cycles through the keys
+
+// benchFind measures a hit in an Index of benchKeys keys of one type against
+// the same lookup in a builtin map, on one goroutine. Where the key type
+// allows another hash, it is measured too, built with that kind.
+func benchFind[K comparable](b *testing.B, key func(int) K, also ...kind) {
+	m := numbered(benchKeys, key)
+	keys := make([]K, benchKeys)
+	for k, i := range m {
+		keys[i] = k
+	}
+	run := func(name string, find func(K) (int, bool)) {
+		b.Run(name, func(b *testing.B) {
+			sum := 0
+			for i := 0; b.Loop(); i++ {
+				v, ok := find(keys[i&(benchKeys-1)])
+				if !ok {
+					b.Fatalf("key %d missing", i&(benchKeys-1))
+				}
+				sum += v
+			}
+			sinkInt = sum
+		})
+	}
+	x := New(m)
+	run(fmt.Sprintf("index=%s", kindNames[x.kind]), x.Find)
+	for _, k := range also {
+		y, ok := build(m, k, rand.Uint64(), maphash.MakeSeed())
+		if !ok {
+			b.Fatal("build failed")
+		}
+		run(fmt.Sprintf("index=%s", kindNames[k]), y.Find)
+	}
+	run("builtin-map", func(k K) (int, bool) { v, ok := m[k]; return v, ok })
+}
+
+var kindNames = map[kind]string{
+	kindBuiltin: "builtin", kindWord: "word", kindMemory: "memory",
+	kindString: "string", kindInterface: "interface", kindComparable: "maphash.Comparable",
+}
+
+func BenchmarkFind(b *testing.B) {
+	b.Run("key=int", func(b *testing.B) { benchFind(b, func(i int) int { return i }, kindComparable) })
+	b.Run("key=string", func(b *testing.B) {
+		benchFind(b, func(i int) string { return fmt.Sprintf("user:%08d", i) }, kindComparable)
+	})
+	b.Run("key=[16]byte", func(b *testing.B) {
+		benchFind(b, func(i int) [16]byte { return [16]byte{0: byte(i), 9: byte(i >> 8)} }, kindComparable)
+	})
+	b.Run("key=struct{a,b int}", func(b *testing.B) {
+		benchFind(b, func(i int) pair { return pair{i, -i} }, kindComparable)
+	})
+	b.Run("key=float64", func(b *testing.B) { benchFind(b, func(i int) float64 { return float64(i) / 3 }) })
+	b.Run("key=struct{s string; n int}", func(b *testing.B) {
+		benchFind(b, func(i int) withString { return withString{"k", i} })
+	})
+	b.Run("key=any", func(b *testing.B) { benchFind(b, func(i int) any { return i }) })
+}
+
+// BenchmarkNew is the cost of indexing n entries, as a syncmap promotion and
+// every atomicvalue.Cache write pay it, against building a builtin map of
+// the same entries by inserting them.
+func BenchmarkNew(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		ints := numbered(n, func(i int) int { return i })
+		strs := numbered(n, func(i int) string { return fmt.Sprintf("user:%08d", i) })
+		b.Run(fmt.Sprintf("key=int/n=%d/New", n), func(b *testing.B) { benchNew(b, ints) })
+		b.Run(fmt.Sprintf("key=int/n=%d/builtin-map", n), func(b *testing.B) { benchInsert(b, ints) })
+		b.Run(fmt.Sprintf("key=string/n=%d/New", n), func(b *testing.B) { benchNew(b, strs) })
+		b.Run(fmt.Sprintf("key=string/n=%d/builtin-map", n), func(b *testing.B) { benchInsert(b, strs) })
+	}
+}
+
+func benchNew[K comparable](b *testing.B, m map[K]int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		x := New(m)
+		sinkInt += x.Len()
+	}
+}
+
+func benchInsert[K comparable](b *testing.B, m map[K]int) {
+	entries := make([]struct {
+		k K
+		v int
+	}, 0, len(m))
+	for k, v := range m {
+		entries = append(entries, struct {
+			k K
+			v int
+		}{k, v})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		c := make(map[K]int, len(entries))
+		for _, e := range entries {
+			c[e.k] = e.v
+		}
+		sinkInt += len(c)
+	}
+}
