@@ -196,10 +196,10 @@ func Report() []StrategyInfo {
 // in the thread's affinity mask and than GOMAXPROCS now, so that
 // Current()&(n-1) spreads the CPUs (or Ps) over n slots without collisions.
 // A CPU added to the affinity mask later, or a larger GOMAXPROCS, only makes
-// two CPUs share a slot. SlotCount never waits for detection: it asks the
-// kernel for the affinity mask, once, which is one system call.
+// two CPUs share a slot. SlotCount never waits for detection: the affinity
+// mask it relies on is read once, when the package is initialized.
 func SlotCount() int {
-	n := max(cpuLimit(), runtime.GOMAXPROCS(0), 1)
+	n := max(cpuLimit, runtime.GOMAXPROCS(0), 1)
 	slots := 1
 	for slots < n {
 		slots <<= 1
@@ -207,24 +207,44 @@ func SlotCount() int {
 	return slots
 }
 
-// cpuLimit is one more than the highest CPU number in the affinity mask when
-// it was first asked, or runtime.NumCPU() where the kernel does not say.
-var cpuLimit = sync.OnceValue(func() int {
+// cpuLimit is one more than the highest CPU number in the affinity mask at
+// initialization, or runtime.NumCPU() where the kernel does not say. It is
+// read then, one system call, so that the first lock to need slots does not
+// make it.
+var cpuLimit = func() int {
 	if cpus, err := sched.AllowedCPUs(); err == nil && len(cpus) > 0 {
 		return cpus[len(cpus)-1] + 1
 	}
 	return runtime.NumCPU()
-})
+}()
 
 // DetectInBackground starts detection on a goroutine of its own, unless it
-// has started already, and returns at once; the goroutine exits when
-// detection is done. Until then Current answers with PID, which is always a
-// valid slot. A lock calls it when it first needs per-CPU slots, so that no
-// lock operation ever waits the milliseconds that detection takes.
+// has started already, and returns at once; the goroutine runs DetectIdle
+// and exits. Until detection is done Current answers with PID, which is
+// always a valid slot, so that no lock operation ever waits the
+// milliseconds that detection takes.
 func DetectInBackground() {
 	if !detectionStarted.Load() && detectionStarted.CompareAndSwap(false, true) {
-		go detect()
+		go DetectIdle()
 	}
+}
+
+// DetectIdle runs detection, unless it has run, on the calling goroutine's
+// thread at the lowest priority (SCHED_IDLE on Linux): detection visits
+// every CPU and times each strategy, and at a normal priority the kernel
+// would let it preempt the program's threads on each CPU it visits for as
+// long as that takes. On a machine whose CPUs are all busy it therefore
+// takes longer; meanwhile the P index serves, and Active, Use and Report
+// wait for it.
+//
+// DetectIdle locks the goroutine to its thread and leaves it locked, so
+// that the thread, and its priority, end with the goroutine: call it only
+// on a goroutine started for it, which exits when it returns.
+func DetectIdle() {
+	detectionStarted.Store(true)
+	runtime.LockOSThread()
+	_ = sched.Idle() // where it fails, detection runs at the usual priority
+	detect()
 }
 
 // detectionStarted is set by the first call of DetectInBackground.

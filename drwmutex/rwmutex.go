@@ -197,16 +197,40 @@ type readerSlots struct {
 	mask  int    // len(slots) - 1
 }
 
-// A slot counts read locks taken minus read locks released through it. A
-// single slot's count means nothing and may be negative, because RUnlock may
-// run on another CPU than its RLock; only the sum over all slots and
-// central is the number of readers.
+// A slot counts read locks taken minus read locks released through it, in
+// two counters: count, which anyone may add to atomically, and owned, which
+// only the goroutine holding P i adds to, pinned, under the membarrier fence
+// (see fence.go). A single slot's counts mean nothing and may be negative,
+// because RUnlock may run on another CPU than its RLock; only the sum over
+// all slots and central is the number of readers.
 type slot struct {
+	slotCounters
+	_ [asm.CacheLineSize - unsafe.Sizeof(slotCounters{})]byte
+}
+
+type slotCounters struct {
 	count atomic.Int64
+	// owned is written with plain adds by P i's goroutine while pinned,
+	// and read atomically by writers. It counts read locks minus releases
+	// through it modulo 2^64: only differences matter (see base), so its
+	// wrapping, after 2^63 read locks on one P, is harmless.
+	owned int64
+	// base is owned's value when a writer last folded it into central;
+	// owned - base is what the slot still holds. Writers alone write it.
+	base atomic.Int64
 	// handle is the slot's RLocker, built with the slots so that RLocker
 	// does not allocate.
 	handle rlocker
-	_      [asm.CacheLineSize - unsafe.Sizeof(atomic.Int64{}) - unsafe.Sizeof(rlocker{})]byte
+}
+
+// held returns what the slot holds of the sum: its atomic count and what
+// its owned counter gained since the last fold. It loads owned first: a
+// read lock taken through count and released through owned (a handle's
+// Lock and an RUnlock) then shows, if at all, in count, so that a sum taken
+// while no writer holds back readers errs high.
+func (s *slotCounters) held() int64 {
+	owned := atomic.LoadInt64(&s.owned) - s.base.Load()
+	return owned + s.count.Load()
 }
 
 // at returns the slot for CPU (or P) number cpu. The mask keeps the index in
@@ -238,17 +262,18 @@ func raceLoaded(r *readerSlots) {
 	}
 }
 
-// allocSlots allocates the counters. It also starts CPU detection, whose
-// answer chooses the slots from now on, on a goroutine of its own: until it
-// is done, the P index chooses them, so no lock call waits for it.
+// allocSlots allocates the counters. It also starts, on a goroutine of its
+// own, CPU detection, whose answer chooses the slots from now on, and the
+// choice of the fence (see prepareInBackground), so that no lock call
+// waits for either.
 func (rw *RWMutex) allocSlots() *readerSlots {
 	if raceEnabled {
 		// The callers have race events disabled; the go statement in
-		// DetectInBackground and the publication below must be seen.
+		// prepareInBackground and the publication below must be seen.
 		raceEnable()
 		defer raceDisable()
 	}
-	asm.DetectInBackground()
+	prepareInBackground()
 	n := asm.SlotCount()
 	r := &readerSlots{slots: make([]slot, n), mask: n - 1}
 	for i := range r.slots {
@@ -284,6 +309,27 @@ func (rw *RWMutex) RLock() {
 		var cpu int
 		if asm.UsesPID() {
 			cpu = asm.ProcPin()
+			if fenced.Load() && cpu <= r.mask {
+				// The membarrier fence (fence.go): a plain add to
+				// the counter of the P we hold, pinned so that no
+				// other goroutine runs on it meanwhile. The add comes
+				// before the loads of state and biased because an
+				// atomic load is ordered after every earlier memory
+				// operation in the compiler's SSA; the processor may
+				// still let the loads pass the store, which is what
+				// the writer's membarrier is for.
+				o := &r.at(cpu).owned
+				*o++
+				retry := rw.state.Load() != 0 || rw.biased.Load() == nil
+				if retry {
+					*o--
+				}
+				asm.ProcUnpin()
+				if retry {
+					rw.rlockStepBack()
+				}
+				goto done
+			}
 			asm.ProcUnpin()
 		} else {
 			cpu = asm.Current()
@@ -299,6 +345,7 @@ func (rw *RWMutex) RLock() {
 	} else {
 		rw.rlockCentral()
 	}
+done:
 	if raceEnabled {
 		raceEnable()
 		raceAcquire(unsafe.Pointer(&rw.readerSem))
@@ -393,6 +440,13 @@ func (rw *RWMutex) rebias(v int64) {
 // counter the mode now chooses.
 func (rw *RWMutex) rlockSlotSlow(c *atomic.Int64) {
 	c.Add(-1)
+	rw.rlockStepBack()
+}
+
+// rlockStepBack runs when a reader that counted itself in a slot, and took
+// itself out again, found a writer or the mutex unbiased: it waits for the
+// writer, or takes the lock afresh.
+func (rw *RWMutex) rlockStepBack() {
 	if rw.waitForWriter() {
 		return // the writer's Unlock took our read lock for us
 	}
@@ -477,8 +531,29 @@ func (rw *RWMutex) tryRLock() bool {
 			return true
 		}
 		raceLoaded(r)
-		// As in rlockSlotSlow, a slot is used only if the mutex is
-		// still biased after the add.
+		// As in RLock, a slot is used only if the mutex is still biased
+		// after the add. Under the membarrier fence TryRLock counts in
+		// the owned counter, as RUnlock does: a sum read while one
+		// goroutine's TryRLock and RUnlock moved two counters of one
+		// slot apart could read too low and send TryLock in vain.
+		if asm.UsesPID() {
+			cpu := asm.ProcPin()
+			if fenced.Load() && cpu <= r.mask {
+				o := &r.at(cpu).owned
+				*o++
+				ok := rw.state.Load()&writer == 0 && rw.biased.Load() != nil
+				if !ok {
+					*o--
+				}
+				asm.ProcUnpin()
+				if ok {
+					return true
+				}
+				rw.wakeWriter()
+				continue
+			}
+			asm.ProcUnpin()
+		}
 		c := &r.at(asm.Current()).count
 		c.Add(1)
 		if rw.state.Load()&writer == 0 && rw.biased.Load() != nil {
@@ -504,6 +579,18 @@ func (rw *RWMutex) RUnlock() {
 		var cpu int
 		if asm.UsesPID() {
 			cpu = asm.ProcPin()
+			if fenced.Load() && cpu <= r.mask {
+				// As in RLock. The decrement cannot be seen before
+				// the critical section's loads and stores: x86 keeps
+				// stores in order after them.
+				r.at(cpu).owned--
+				st := rw.state.Load()
+				asm.ProcUnpin()
+				if st != 0 {
+					rw.wakeWriter()
+				}
+				goto done
+			}
 			asm.ProcUnpin()
 		} else {
 			cpu = asm.Current()
@@ -512,6 +599,7 @@ func (rw *RWMutex) RUnlock() {
 	} else {
 		rw.runlockCentral()
 	}
+done:
 	if raceEnabled {
 		raceEnable()
 	}
@@ -547,7 +635,10 @@ func (rw *RWMutex) Lock() {
 		raceDisable()
 	}
 	rw.writers.Lock()
-	rw.announce()
+	fence := rw.announce() != nil && fenced.Load()
+	if fence {
+		membarrier()
+	}
 	// From here on new readers step back, so the sum can only fall.
 	for spins := 0; ; spins++ {
 		n := rw.readerCount()
@@ -558,7 +649,7 @@ func (rw *RWMutex) Lock() {
 			fatal("drwmutex: RUnlock of unlocked RWMutex")
 		}
 		if spins >= writerSpins {
-			rw.sleepUntilReaderLeaves()
+			rw.sleepUntilReaderLeaves(fence)
 		}
 	}
 	if raceEnabled {
@@ -589,9 +680,14 @@ func (rw *RWMutex) announce() (wasBiased *readerSlots) {
 // sleepUntilReaderLeaves parks the acquiring writer until a reader that
 // leaves sees the sleeping bit and wakes it. A reader that left before the
 // bit was set is seen by the count taken after setting it, so no wake-up is
-// lost.
-func (rw *RWMutex) sleepUntilReaderLeaves() {
+// lost; under the membarrier fence (fence set), only once every thread has
+// passed a barrier after the bit was set, as a leaving reader's plain
+// decrement may otherwise still be on its way while it misses the bit.
+func (rw *RWMutex) sleepUntilReaderLeaves(fence bool) {
 	rw.state.Add(sleeping)
+	if fence {
+		membarrier()
+	}
 	if rw.readerCount() <= 0 {
 		// Whoever clears the bit first owns it: if a reader beat us to it,
 		// its release is on the semaphore and must be consumed. (Below
@@ -627,7 +723,7 @@ func (rw *RWMutex) readerCount() int64 {
 	if r := rw.readers.Load(); r != nil {
 		raceLoaded(r)
 		for i := range r.slots {
-			n += r.slots[i].count.Load()
+			n += r.slots[i].held()
 		}
 	}
 	return n
@@ -668,6 +764,9 @@ func (rw *RWMutex) tryLock() bool {
 		return false
 	}
 	wasBiased := rw.announce()
+	if wasBiased != nil && fenced.Load() {
+		membarrier()
+	}
 	switch n := rw.readerCount(); {
 	case n == 0:
 		return true
@@ -740,8 +839,15 @@ func (rw *RWMutex) fold() (folded, readers int64) {
 	if r := rw.readers.Load(); r != nil {
 		raceLoaded(r)
 		for i := range r.slots {
-			if c := &r.slots[i].count; c.Load() != 0 {
-				folded += c.Swap(0)
+			s := &r.slots[i]
+			if s.count.Load() != 0 {
+				folded += s.count.Swap(0)
+			}
+			// The owned counter is its P's alone to write, so the
+			// fold moves base instead.
+			if o, b := atomic.LoadInt64(&s.owned), s.base.Load(); o != b {
+				folded += o - b
+				s.base.Store(o)
 			}
 		}
 	}

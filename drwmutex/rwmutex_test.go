@@ -272,6 +272,10 @@ func TestUnlockOnAnotherGoroutine(t *testing.T) {
 // of the two CPUs then disagree, and the writer must still get in.
 func TestReaderMovesBetweenCPUs(t *testing.T) {
 	cpus := tests.NeedCPUs(t, 2)
+	eachFence(t, func(t *testing.T) { readerMovesBetweenCPUs(t, cpus) })
+}
+
+func readerMovesBetweenCPUs(t *testing.T, cpus []int) {
 	eachStrategy(t, func(t *testing.T) {
 		var rw RWMutex
 		makeBiased(t, &rw)
@@ -395,6 +399,10 @@ func TestOnePStaysUnbiased(t *testing.T) {
 // half done. The race detector checks the happens-before edges too.
 func TestExclusionHammer(t *testing.T) {
 	twoPs(t)
+	eachFence(t, func(t *testing.T) { exclusionHammer(t) })
+}
+
+func exclusionHammer(t *testing.T) {
 	eachStrategy(t, func(t *testing.T) {
 		var rw RWMutex
 		var cells [16]int

@@ -3,7 +3,7 @@ package drwmutex
 import (
 	"fmt"
 	"os"
-	"strconv"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,47 +94,59 @@ const (
 )
 
 // TestNoStallInAFreshProcess times each of the first 100,000 RLock+RUnlock
-// pairs of a fresh process, in which CPU detection has not run, and checks
-// that the slowest stays under 50µs. The 1024th read lock turns the mutex
-// biased and allocates its slots, which once ran detection inline (pinning
-// to every CPU and timing every strategy: a millisecond or more). That stall
-// comes back in every run; a scheduler's preemption does not, so the test
-// takes the best of five processes. It needs a machine that is not busy
-// with other work: CI runs it alone.
+// pairs of a fresh process, in which CPU detection has not run. The 1024th
+// read lock turns the mutex biased and allocates its slots, which once ran
+// detection inline (pinning to every CPU and timing every strategy: a
+// millisecond or more); now it starts a goroutine and allocates, and must
+// stay under 50µs. That stall came back in every run, while a virtual
+// machine's own hiccups (tens of microseconds, now and then a millisecond)
+// strike calls at random, so the test takes the best of five processes for
+// the 1024th call, and for the slowest call of all asks only that it is far
+// from a stall (under 500µs); it logs both.
 func TestNoStallInAFreshProcess(t *testing.T) {
 	if raceEnabled || os.Getenv(noTimingEnv) != "" {
 		t.Skip("timings under -race or an emulator say nothing about the lock")
 	}
 	if os.Getenv(stallEnv) != "" {
 		var rw RWMutex
-		var slowest time.Duration
-		for range 100_000 {
+		var slowest, biasing time.Duration
+		for i := range 100_000 {
 			start := time.Now()
 			rw.RLock()
 			rw.RUnlock()
-			slowest = max(slowest, time.Since(start))
+			took := time.Since(start)
+			slowest = max(slowest, took)
+			if i == rebiasAfter-1 {
+				biasing = took
+			}
 		}
-		fmt.Printf("slowest=%d\n", slowest.Nanoseconds())
+		if rw.biased.Load() == nil {
+			panic("the mutex did not turn biased")
+		}
+		fmt.Printf("slowest=%d biasing=%d\n", slowest.Nanoseconds(), biasing.Nanoseconds())
 		return
 	}
-	best := time.Hour
+	var slowest, biasing []time.Duration
 	for range 5 {
 		out, err := tests.RunInChild(t, []string{stallEnv + "=1"}, func() {})
 		if err != nil {
 			t.Fatalf("child failed: %v\n%s", err, out)
 		}
-		_, after, ok := strings.Cut(string(out), "slowest=")
-		if !ok {
+		var s, b int64
+		i := strings.Index(string(out), "slowest=")
+		if i < 0 {
 			t.Fatalf("child printed no measurement:\n%s", out)
 		}
-		ns, err := strconv.ParseInt(strings.Fields(after)[0], 10, 64)
-		if err != nil {
-			t.Fatal(err)
+		if _, err := fmt.Sscanf(string(out[i:]), "slowest=%d biasing=%d", &s, &b); err != nil {
+			t.Fatalf("reading the child's measurement: %v\n%s", err, out)
 		}
-		best = min(best, time.Duration(ns))
+		slowest, biasing = append(slowest, time.Duration(s)), append(biasing, time.Duration(b))
 	}
-	t.Logf("slowest of the first 100,000 RLock+RUnlock pairs, best of 5 fresh processes: %v", best)
-	if best >= 50*time.Microsecond {
-		t.Fatalf("the slowest of the first 100,000 RLock+RUnlock pairs took %v in every process, want under 50µs", best)
+	t.Logf("five fresh processes: the 1024th RLock+RUnlock (the one that turns the mutex biased) took %v; the slowest of the first 100,000, %v", biasing, slowest)
+	if best := slices.Min(biasing); best >= 50*time.Microsecond {
+		t.Errorf("the RLock+RUnlock that turns a fresh mutex biased took at least %v in every process, want under 50µs", best)
+	}
+	if best := slices.Min(slowest); best >= 500*time.Microsecond {
+		t.Errorf("the slowest of the first 100,000 RLock+RUnlock pairs took at least %v in every process, want far less than a stall", best)
 	}
 }

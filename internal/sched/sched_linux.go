@@ -79,3 +79,13 @@ func Pin(cpu int) (restore func(), err error) {
 	}
 	return restore, nil
 }
+
+// Idle makes the calling thread run only when its CPU has nothing else to
+// do (SCHED_IDLE), for background work that must not delay the program's
+// own threads. The caller must have locked its goroutine to the thread; the
+// policy stays with the thread, so the goroutine should exit still locked,
+// which ends the thread.
+func Idle() error {
+	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}
+	return unix.SchedSetAttr(0, &attr, 0)
+}

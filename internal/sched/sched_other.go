@@ -13,3 +13,6 @@ func AllowedCPUs() ([]int, error) { return nil, ErrUnsupported }
 
 // Pin returns ErrUnsupported on this system.
 func Pin(cpu int) (restore func(), err error) { return nil, ErrUnsupported }
+
+// Idle returns ErrUnsupported on this system.
+func Idle() error { return ErrUnsupported }
