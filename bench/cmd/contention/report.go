@@ -14,6 +14,7 @@ import (
 
 	"github.com/readmostly/readmostly/asm"
 	"github.com/readmostly/readmostly/bench"
+	"github.com/readmostly/readmostly/drwmutex"
 )
 
 // A machine describes where the numbers were taken.
@@ -23,10 +24,17 @@ type machine struct {
 	CPUs      int    `json:"cpus"`
 	Model     string `json:"cpu_model"`
 	GoVersion string `json:"go_version"`
+	// Fence is how drwmutex's biased readers are ordered against a
+	// writer (drwmutex.Fence), and FenceWhy the reason.
+	Fence    string `json:"fence"`
+	FenceWhy string `json:"fence_why"`
 }
 
 func describeMachine() machine {
+	fence, why := drwmutex.Fence()
 	return machine{
+		Fence:     fence,
+		FenceWhy:  why,
 		GOOS:      runtime.GOOS,
 		GOARCH:    runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
@@ -82,6 +90,7 @@ func cpuStrategies() []cpuStrategy {
 // number on every CPU, what a call costs, and which one is in use.
 func writeCPUReport(w io.Writer, m machine, strategies []cpuStrategy) {
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs, %s, %s\n", m.GOOS, m.GOARCH, m.CPUs, m.Model, m.GoVersion)
+	fmt.Fprintf(w, "drwmutex fence (%s overrides): %s (%s)\n", drwmutex.FenceEnvVar, m.Fence, m.FenceWhy)
 	fmt.Fprintf(w, "CPU-number strategies (package asm; %s overrides):\n", asm.EnvVar)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  strategy\tsupported\tvalidated\tns/call\tchosen\tnote")
