@@ -23,6 +23,12 @@ import (
 // (whose writer waits for an RCU grace period instead), of liburcu's memb
 // flavour and of folly's asymmetricHeavyBarrier.
 //
+// Under the membarrier fence RLock, RUnlock and TryRLock of a biased mutex
+// find their counter by P index, whatever CPU strategy package asm uses:
+// pinning to the P is what makes the plain add safe, and it also answers
+// "which slot". The strategy still chooses the slot of an RLocker handle,
+// and every slot under the atomic fence.
+//
 // The release side needs no barrier because x86 stores become visible in
 // program order and after every earlier load: a reader's critical section
 // is complete before its decrement is seen. That is why the membarrier

@@ -307,9 +307,10 @@ func (rw *RWMutex) RLock() {
 		// inline, and the call would cost what this saves. RUnlock
 		// repeats it.
 		var cpu int
-		if asm.UsesPID() {
+		switch {
+		case fenced.Load():
 			cpu = asm.ProcPin()
-			if fenced.Load() && cpu <= r.mask {
+			if cpu <= r.mask {
 				// The membarrier fence (fence.go): a plain add to
 				// the counter of the P we hold, pinned so that no
 				// other goroutine runs on it meanwhile. The add comes
@@ -330,8 +331,11 @@ func (rw *RWMutex) RLock() {
 				}
 				goto done
 			}
+			asm.ProcUnpin() // a P index beyond the slots counts atomically
+		case asm.UsesPID():
+			cpu = asm.ProcPin()
 			asm.ProcUnpin()
-		} else {
+		default:
 			cpu = asm.Current()
 		}
 		c := &r.at(cpu).count
@@ -536,9 +540,9 @@ func (rw *RWMutex) tryRLock() bool {
 		// the owned counter, as RUnlock does: a sum read while one
 		// goroutine's TryRLock and RUnlock moved two counters of one
 		// slot apart could read too low and send TryLock in vain.
-		if asm.UsesPID() {
+		if fenced.Load() {
 			cpu := asm.ProcPin()
-			if fenced.Load() && cpu <= r.mask {
+			if cpu <= r.mask {
 				o := &r.at(cpu).owned
 				*o++
 				ok := rw.state.Load()&writer == 0 && rw.biased.Load() != nil
@@ -577,9 +581,10 @@ func (rw *RWMutex) RUnlock() {
 	if r := rw.biased.Load(); r != nil {
 		raceLoaded(r)
 		var cpu int
-		if asm.UsesPID() {
+		switch {
+		case fenced.Load():
 			cpu = asm.ProcPin()
-			if fenced.Load() && cpu <= r.mask {
+			if cpu <= r.mask {
 				// As in RLock. The decrement cannot be seen before
 				// the critical section's loads and stores: x86 keeps
 				// stores in order after them.
@@ -592,7 +597,10 @@ func (rw *RWMutex) RUnlock() {
 				goto done
 			}
 			asm.ProcUnpin()
-		} else {
+		case asm.UsesPID():
+			cpu = asm.ProcPin()
+			asm.ProcUnpin()
+		default:
 			cpu = asm.Current()
 		}
 		rw.runlockSlot(&r.at(cpu).count)
