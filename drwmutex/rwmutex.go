@@ -27,6 +27,17 @@
 // small locks inside data structures, and for locks written as often as they
 // are read.
 //
+// # Fence
+//
+// On linux/amd64 a biased reader counts itself with a plain add to a counter
+// that only its P writes, with no atomic read-modify-write, and a writer
+// that finds the mutex biased makes every thread of the process execute a
+// memory barrier, with membarrier(2), before it counts the readers (see
+// Fence and FenceEnvVar). A biased write lock therefore costs one or two
+// system calls more; the mode switch keeps a mutex written often unbiased,
+// so that only the first write after a read-mostly phase pays them. Where
+// membarrier is not available, and in race builds, readers use atomic adds.
+//
 // # Misuse
 //
 // Misuse that the counters show ends the program with an unrecoverable
@@ -729,10 +740,16 @@ const writerSpins = 64
 func (rw *RWMutex) readerCount() int64 {
 	n := countOf(rw.central.Load())
 	if r := rw.readers.Load(); r != nil {
-		raceLoaded(r)
-		for i := range r.slots {
-			n += r.slots[i].held()
-		}
+		n += r.held()
+	}
+	return n
+}
+
+// held returns what all of r's slots hold of the sum.
+func (r *readerSlots) held() (n int64) {
+	raceLoaded(r)
+	for i := range r.slots {
+		n += r.slots[i].held()
 	}
 	return n
 }
@@ -808,58 +825,56 @@ func (rw *RWMutex) Unlock() {
 // start, and then the writers' mutex is freed. rebias, if not nil, makes
 // the mutex biased again, as it was before a failed TryLock.
 func (rw *RWMutex) release(rebias *readerSlots) {
-	if rw.state.Load()&writer == 0 {
+	old := rw.state.Load()
+	if old&writer == 0 {
 		fatal("drwmutex: Unlock of unlocked RWMutex")
 	}
-	folded, n := rw.fold()
+	var folded int64
+	n := countOf(rw.central.Load())
+	if r := rw.readers.Load(); r != nil {
+		folded = rw.fold(r)
+		n += folded
+	}
 	if n < 0 {
 		// A reader left while this writer held the lock.
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	for {
-		old := rw.state.Load()
-		if !rw.state.CompareAndSwap(old, 0) {
-			continue // a reader joined the waiting ones
-		}
-		waiting := old / oneWaiting
-		// Until this add, readers that see the mark find no writer in
-		// state and retry.
-		rw.central.Add(writerMark + (waiting+folded)*countUnit)
-		if rebias != nil {
-			rw.biased.Store(rebias)
-		}
-		for range waiting {
-			semrelease(&rw.readerSem, false, 1)
-		}
-		rw.writers.Unlock()
-		return
+	for !rw.state.CompareAndSwap(old, 0) {
+		old = rw.state.Load() // a reader joined the waiting ones
 	}
+	waiting := old / oneWaiting
+	// Until this add, readers that see the mark find no writer in state
+	// and retry.
+	rw.central.Add(writerMark + (waiting+folded)*countUnit)
+	if rebias != nil {
+		rw.biased.Store(rebias)
+	}
+	for range waiting {
+		semrelease(&rw.readerSem, false, 1)
+	}
+	rw.writers.Unlock()
 }
 
-// fold empties every slot and returns what they held, for the caller to add
-// to central, and the number of readers: central's count plus the slots.
-// The caller is the present writer. Each slot is emptied by a swap, which
-// takes exactly what it removes, so that with the add the sum is the same;
-// until the add it is too low by the amount folded, which nobody but the
-// writer itself, holding writers, would look at.
-func (rw *RWMutex) fold() (folded, readers int64) {
-	readers = countOf(rw.central.Load())
-	if r := rw.readers.Load(); r != nil {
-		raceLoaded(r)
-		for i := range r.slots {
-			s := &r.slots[i]
-			if s.count.Load() != 0 {
-				folded += s.count.Swap(0)
-			}
-			// The owned counter is its P's alone to write, so the
-			// fold moves base instead.
-			if o, b := atomic.LoadInt64(&s.owned), s.base.Load(); o != b {
-				folded += o - b
-				s.base.Store(o)
-			}
+// fold empties every slot of r, the mutex's, and returns what they held,
+// for the caller to add to central. The caller is the present writer. Each
+// atomic count is emptied by a swap, which takes exactly what it removes,
+// and each owned counter, which only its P may write, by moving its base,
+// so that with the add the sum is the same; until the add it is off by the
+// amount folded, which nobody but the writer itself, holding writers, would
+// look at.
+func (rw *RWMutex) fold(r *readerSlots) (folded int64) {
+	raceLoaded(r)
+	for i := range r.slots {
+		s := &r.slots[i]
+		if s.count.Load() != 0 {
+			folded += s.count.Swap(0)
+		}
+		if o, b := atomic.LoadInt64(&s.owned), s.base.Load(); o != b {
+			folded += o - b
+			s.base.Store(o)
 		}
 	}
-	return folded, readers + folded
+	return folded
 }
 
 // RLocker returns a Locker whose Lock and Unlock take and release read locks

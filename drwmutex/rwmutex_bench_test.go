@@ -2,6 +2,7 @@ package drwmutex
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -58,6 +59,30 @@ func BenchmarkLock(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLockBiased is the write lock that finds the mutex biased, the
+// one that pays for the fence: each iteration spends the rebias budget, so
+// that one read lock turns the mutex biased, and then locks for writing.
+// Run it with READMOSTLY_FENCE=atomic and =membarrier to see what the
+// membarrier fence adds.
+func BenchmarkLockBiased(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	name, _ := Fence()
+	b.Run(name, func(b *testing.B) {
+		b.ReportAllocs()
+		var rw RWMutex
+		for b.Loop() {
+			presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
+			rw.RLock()
+			rw.RUnlock()
+			rw.Lock()
+			rw.Unlock()
+		}
+		if rw.biased.Load() != nil {
+			b.Fatal("a writer left the mutex biased")
+		}
+	})
 }
 
 // BenchmarkRLockAlone is RLock+RUnlock on one goroutine, whatever
