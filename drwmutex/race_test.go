@@ -29,35 +29,10 @@ type raceScenario struct {
 
 var raceScenarios = []raceScenario{
 	{"readers write", true, func(l rwLocker, _ func() sync.Locker) {
-		// Two goroutines that nothing orders but the lock.
-		var x int
-		var wg sync.WaitGroup
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				l.RLock()
-				x++
-				l.RUnlock()
-			}()
-		}
-		wg.Wait()
+		writeUnderReadLocks(func() sync.Locker { return readLocks{l} })
 	}},
 	{"handles write", true, func(_ rwLocker, rlocker func() sync.Locker) {
-		// Two goroutines that nothing orders but the lock.
-		var x int
-		var wg sync.WaitGroup
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				h := rlocker()
-				h.Lock()
-				x++
-				h.Unlock()
-			}()
-		}
-		wg.Wait()
+		writeUnderReadLocks(rlocker)
 	}},
 	{"readers read, writer writes", false, func(l rwLocker, rlocker func() sync.Locker) {
 		var x int
@@ -109,6 +84,30 @@ var raceScenarios = []raceScenario{
 		}
 	}},
 }
+
+// writeUnderReadLocks has two goroutines, which nothing orders but the
+// lock, each write one variable under a read lock taken through locker().
+func writeUnderReadLocks(locker func() sync.Locker) {
+	var x int
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := locker()
+			l.Lock()
+			x++
+			l.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// readLocks is l's RLock and RUnlock as a sync.Locker.
+type readLocks struct{ l rwLocker }
+
+func (r readLocks) Lock()   { r.l.RLock() }
+func (r readLocks) Unlock() { r.l.RUnlock() }
 
 // TestRaceDetectorParity runs each scenario in a child process, with
 // sync.RWMutex and with RWMutex in each mode, at GOMAXPROCS 1 and 2, and
