@@ -830,14 +830,8 @@ func (rw *RWMutex) release(rebias *readerSlots) {
 		fatal("drwmutex: Unlock of unlocked RWMutex")
 	}
 	var folded int64
-	n := countOf(rw.central.Load())
 	if r := rw.readers.Load(); r != nil {
 		folded = rw.fold(r)
-		n += folded
-	}
-	if n < 0 {
-		// A reader left while this writer held the lock.
-		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
 	for !rw.state.CompareAndSwap(old, 0) {
 		old = rw.state.Load() // a reader joined the waiting ones
@@ -845,7 +839,13 @@ func (rw *RWMutex) release(rebias *readerSlots) {
 	waiting := old / oneWaiting
 	// Until this add, readers that see the mark find no writer in state
 	// and retry.
-	rw.central.Add(writerMark + (waiting+folded)*countUnit)
+	v := rw.central.Add(writerMark + (waiting+folded)*countUnit)
+	// With the slots folded in, central holds every reader: none but the
+	// waiting ones just admitted, and any that came since, which only
+	// add. Fewer means a reader left while this writer held the lock.
+	if countOf(v) < waiting {
+		fatal("drwmutex: RUnlock of unlocked RWMutex")
+	}
 	if rebias != nil {
 		rw.biased.Store(rebias)
 	}
