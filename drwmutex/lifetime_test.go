@@ -13,7 +13,7 @@ import (
 func spinUntilWriter(t *testing.T, rw *RWMutex, done <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(promptly)
-	for i := 0; rw.state.Load()&writer == 0; i++ {
+	for i := 0; !rw.writerPresent(); i++ {
 		select {
 		case <-done:
 			return

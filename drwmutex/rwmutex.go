@@ -111,11 +111,11 @@ type RWMutex struct {
 	// writes with 16 goroutines spent a third of its time loading state.)
 	_ [asm.CacheLineSize]byte
 
-	// state's low bits say whether a writer is present (holding the lock
-	// or waiting for readers to leave), and whether it sleeps on writerSem
-	// until a reader leaves; the rest counts the readers blocked on
-	// readerSem until the writer leaves, whose read locks its Unlock takes
-	// for them. Without a writer, state is zero.
+	// state's low bit says whether the writer sleeps on writerSem until a
+	// reader leaves; the rest counts the readers blocked on readerSem until
+	// the writer leaves, whose read locks its Unlock takes for them.
+	// Without a writer, state is zero but for readers that registered as
+	// the writer left and are taking themselves out again.
 	state atomic.Int64
 	// central holds three fields, so that one atomic add tells an
 	// unbiased reader all it needs: the read locks counted here, in units
@@ -132,12 +132,16 @@ type RWMutex struct {
 	readerSem uint32 // semaphore for readers to wait for the writer
 }
 
-// The parts of RWMutex.state.
+// The parts of RWMutex.state. A writer is present exactly while central
+// holds the mark (writerPresent); state is touched only on slow paths.
 const (
-	writer     int64 = 1 // a writer holds the lock or waits for readers to leave
-	sleeping   int64 = 2 // the writer sleeps on writerSem until a reader leaves
-	oneWaiting int64 = 4 // the unit of the blocked readers' count
+	sleeping   int64 = 1 // the writer sleeps on writerSem until a reader leaves
+	oneWaiting int64 = 2 // the unit of the blocked readers' count
 )
+
+// writerPresent reports whether a writer holds the lock or waits for
+// readers to leave.
+func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow }
 
 // A mutex is in one of two modes, which only decide where readers count
 // themselves. Biased, each reader takes the slot of its CPU, so readers on
@@ -332,7 +336,7 @@ func (rw *RWMutex) RLock() {
 				// the writer's membarrier is for.
 				o := &r.at(cpu).owned
 				*o++
-				retry := rw.state.Load() != 0 || rw.biased.Load() == nil
+				retry := rw.central.Load() < markedBelow || rw.biased.Load() == nil
 				if retry {
 					*o--
 				}
@@ -351,10 +355,10 @@ func (rw *RWMutex) RLock() {
 		}
 		c := &r.at(cpu).count
 		c.Add(1)
-		// state's other parts are zero without a writer. The second
-		// look at biased catches a hint gone stale before the add; see
+		// central holds the mark while a writer is present. The look
+		// at biased catches a hint gone stale before the add; see
 		// rlockSlotSlow.
-		if rw.state.Load() != 0 || rw.biased.Load() == nil {
+		if rw.central.Load() < markedBelow || rw.biased.Load() == nil {
 			rw.rlockSlotSlow(c)
 		}
 	} else {
@@ -403,10 +407,10 @@ func (rw *RWMutex) runlockCentral() {
 // Without a writer, central's count is never below zero: a read lock taken
 // through a slot is released through central only after a writer made the
 // mutex unbiased, and every writer folds the slots into central before it
-// leaves. A count below zero with no writer in state and no mark in central
-// is therefore an RUnlock too many.
+// leaves. A count below zero with no mark in central is therefore an
+// RUnlock too many.
 func (rw *RWMutex) runlockCentralSlow(v int64) {
-	if v >= markedBelow && rw.state.Load()&writer == 0 {
+	if v >= markedBelow {
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
 	rw.wakeWriter()
@@ -417,7 +421,7 @@ func (rw *RWMutex) runlockCentralSlow(v int64) {
 // since the last writer to turn biased. (A count below zero with no writer
 // sends it here too; the RUnlock that made it so has reported it already.)
 func (rw *RWMutex) rlockCentralSlow(v int64) {
-	if v < markedBelow || rw.state.Load()&writer != 0 {
+	if v < markedBelow {
 		rw.rlockCentralWait()
 		return
 	}
@@ -440,7 +444,7 @@ func (rw *RWMutex) rebias(v int64) {
 		return
 	}
 	r := rw.slots()
-	if rw.state.Load()&writer == 0 {
+	if !rw.writerPresent() {
 		rw.biased.CompareAndSwap(nil, r)
 	}
 }
@@ -484,8 +488,7 @@ func (rw *RWMutex) rlockCentralWait() {
 		if rw.waitForWriter() {
 			return // the writer's Unlock took our read lock for us
 		}
-		rw.central.Add(countUnit)
-		if rw.state.Load()&writer == 0 {
+		if rw.central.Add(countUnit) >= markedBelow {
 			return
 		}
 	}
@@ -494,19 +497,34 @@ func (rw *RWMutex) rlockCentralWait() {
 // waitForWriter blocks until the writer present now leaves, and reports
 // whether it admitted the caller with a read lock. It returns false at once
 // if no writer is present any more.
+//
+// The reader registers in state and then looks again: a writer that left
+// in between may not have seen it, so it takes itself out again, unless a
+// writer already took the registrations, whose release for it is then on
+// the semaphore. Registrations are counted, not named, so taking out
+// another reader's instead of its own comes to the same: the other one then
+// finds none to take out and consumes the release.
 func (rw *RWMutex) waitForWriter() bool {
-	for {
-		old := rw.state.Load()
-		if old&writer == 0 {
-			return false
-		}
-		if rw.state.CompareAndSwap(old, old+oneWaiting) {
-			// The writer may have counted us before we stepped back.
-			rw.wakeWriter()
-			semacquire(&rw.readerSem)
-			return true
+	if !rw.writerPresent() {
+		return false
+	}
+	rw.state.Add(oneWaiting)
+	if rw.writerPresent() {
+		// The writer may have counted us before we stepped back.
+		rw.wakeWriter()
+	} else {
+		for {
+			old := rw.state.Load()
+			if old < oneWaiting {
+				break // taken: a release is ours
+			}
+			if rw.state.CompareAndSwap(old, old-oneWaiting) {
+				return false
+			}
 		}
 	}
+	semacquire(&rw.readerSem)
+	return true
 }
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
@@ -532,13 +550,12 @@ func (rw *RWMutex) TryRLock() bool {
 
 func (rw *RWMutex) tryRLock() bool {
 	for {
-		if rw.state.Load()&writer != 0 {
+		if rw.writerPresent() {
 			return false
 		}
 		r := rw.biased.Load()
 		if r == nil {
-			rw.central.Add(countUnit)
-			if rw.state.Load()&writer != 0 {
+			if rw.central.Add(countUnit) < markedBelow {
 				rw.central.Add(-countUnit)
 				rw.wakeWriter()
 				return false
@@ -556,7 +573,7 @@ func (rw *RWMutex) tryRLock() bool {
 			if cpu <= r.mask {
 				o := &r.at(cpu).owned
 				*o++
-				ok := rw.state.Load()&writer == 0 && rw.biased.Load() != nil
+				ok := !rw.writerPresent() && rw.biased.Load() != nil
 				if !ok {
 					*o--
 				}
@@ -571,7 +588,7 @@ func (rw *RWMutex) tryRLock() bool {
 		}
 		c := &r.at(asm.Current()).count
 		c.Add(1)
-		if rw.state.Load()&writer == 0 && rw.biased.Load() != nil {
+		if !rw.writerPresent() && rw.biased.Load() != nil {
 			return true
 		}
 		c.Add(-1)
@@ -678,21 +695,19 @@ func (rw *RWMutex) Lock() {
 	}
 }
 
-// announce tells readers that a writer is acquiring the lock: biased ones
-// through state, which they check after counting themselves in a slot, and
-// unbiased ones through central, in which they count themselves. It makes
-// the mutex unbiased, restarts the budget, and returns the slots that were
-// in use if the mutex was biased, so that a failed TryLock can restore the
-// mode.
+// announce tells readers that a writer is acquiring the lock, by marking
+// central, which unbiased readers add to and biased ones load after
+// counting themselves in a slot. It makes the mutex unbiased, restarts the
+// budget, and returns the slots that were in use if the mutex was biased,
+// so that a failed TryLock can restore the mode.
 func (rw *RWMutex) announce() (wasBiased *readerSlots) {
-	rw.state.Add(writer)
-	if wasBiased = rw.biased.Load(); wasBiased != nil {
-		rw.biased.Store(nil) // only if set: a store costs every reader a miss
-	}
 	// Readers may change the budget between the load and the add; it is a
 	// heuristic, and lands near zero either way.
 	c := rw.central.Load()
 	rw.central.Add(-budgetOf(c) - writerMark)
+	if wasBiased = rw.biased.Load(); wasBiased != nil {
+		rw.biased.Store(nil) // only if set: a store costs every reader a miss
+	}
 	return wasBiased
 }
 
@@ -825,32 +840,38 @@ func (rw *RWMutex) Unlock() {
 // start, and then the writers' mutex is freed. rebias, if not nil, makes
 // the mutex biased again, as it was before a failed TryLock.
 func (rw *RWMutex) release(rebias *readerSlots) {
-	old := rw.state.Load()
-	if old&writer == 0 {
+	if !rw.writerPresent() {
 		fatal("drwmutex: Unlock of unlocked RWMutex")
 	}
 	var folded int64
 	if r := rw.readers.Load(); r != nil {
 		folded = rw.fold(r)
 	}
-	for !rw.state.CompareAndSwap(old, 0) {
-		old = rw.state.Load() // a reader joined the waiting ones
-	}
-	waiting := old / oneWaiting
-	// Until this add, readers that see the mark find no writer in state
-	// and retry.
-	v := rw.central.Add(writerMark + (waiting+folded)*countUnit)
-	// With the slots folded in, central holds every reader: none but the
-	// waiting ones just admitted, and any that came since, which only
+	// From this add on, readers find no writer.
+	v := rw.central.Add(writerMark + folded*countUnit)
+	// With the slots folded in, central holds every reader: none, or
+	// those a failed TryLock found, and any that came since, which only
 	// add. Fewer means a reader left while this writer held the lock.
-	if countOf(v) < waiting {
+	if countOf(v) < 0 {
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
 	if rebias != nil {
 		rw.biased.Store(rebias)
 	}
-	for range waiting {
-		semrelease(&rw.readerSem, false, 1)
+	// Admit the readers that registered while the writer was present;
+	// one that registers from now on finds no writer and takes itself
+	// out again. Their read locks are counted before writers is freed,
+	// so before the next writer counts.
+	if old := rw.state.Load(); old != 0 {
+		for !rw.state.CompareAndSwap(old, old%oneWaiting) {
+			old = rw.state.Load()
+		}
+		if waiting := old / oneWaiting; waiting > 0 {
+			rw.central.Add(waiting * countUnit)
+			for range waiting {
+				semrelease(&rw.readerSem, false, 1)
+			}
+		}
 	}
 	rw.writers.Unlock()
 }
@@ -911,7 +932,7 @@ func (h *rlocker) Lock() {
 	if rw.biased.Load() != nil {
 		c := &h.slot.count
 		c.Add(1)
-		if rw.state.Load() != 0 || rw.biased.Load() == nil { // as in RLock
+		if rw.central.Load() < markedBelow || rw.biased.Load() == nil { // as in RLock
 			rw.rlockSlotSlow(c)
 		}
 	} else {

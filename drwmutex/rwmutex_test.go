@@ -60,7 +60,7 @@ func async(f func()) <-chan struct{} {
 func waitForWriter(t *testing.T, rw *RWMutex) {
 	t.Helper()
 	deadline := time.Now().Add(promptly)
-	for rw.state.Load()&writer == 0 {
+	for !rw.writerPresent() {
 		if time.Now().After(deadline) {
 			t.Fatal("the writer never announced itself")
 		}
