@@ -97,7 +97,7 @@ type RWMutex struct {
 
 	// biased points to the per-CPU counters while readers count
 	// themselves there, and is nil while they count themselves in
-	// central. It is a hint: correctness rests on state and the counters
+	// central. It is a hint: correctness rests on central and the counters
 	// alone.
 	biased atomic.Pointer[readerSlots]
 	// readers points to the per-CPU counters; nil until the mutex first
@@ -329,7 +329,7 @@ func (rw *RWMutex) RLock() {
 				// The membarrier fence (fence.go): a plain add to
 				// the counter of the P we hold, pinned so that no
 				// other goroutine runs on it meanwhile. The add comes
-				// before the loads of state and biased because an
+				// before the loads of central and biased because an
 				// atomic load is ordered after every earlier memory
 				// operation in the compiler's SSA; the processor may
 				// still let the loads pass the store, which is what
@@ -835,9 +835,9 @@ func (rw *RWMutex) Unlock() {
 }
 
 // release ends a writer's hold, or a failed TryLock's attempt: it folds the
-// slots into central, the writer leaves the state, the readers that blocked
-// on it get their read locks, counted in central before the next writer can
-// start, and then the writers' mutex is freed. rebias, if not nil, makes
+// slots into central in the add that removes the mark, the readers that
+// blocked on the writer get their read locks, counted in central before the
+// next writer can start, and then the writers' mutex is freed. rebias, if not nil, makes
 // the mutex biased again, as it was before a failed TryLock.
 func (rw *RWMutex) release(rebias *readerSlots) {
 	if !rw.writerPresent() {
