@@ -56,11 +56,12 @@ func (c *Cache[K, V]) Load(key K) (value V, ok bool) {
 	return s.idx.Find(key)
 }
 
-// loadEmpty looks key up in an empty Index, so that an incomparable
+// loadEmpty looks key up in an empty builtin map, so that an incomparable
 // interface key panics in an empty Cache as it does in a builtin map.
 func loadEmpty[K comparable, V any](key K) (value V, ok bool) {
-	var empty readindex.Index[K, V]
-	return empty.Find(key)
+	var empty map[K]V
+	value, ok = empty[key]
+	return value, ok
 }
 
 // publishLocked makes next, which no one else holds, the Cache's contents.

@@ -125,11 +125,12 @@ func (r *readOnly[K, V]) find(key K) (e *entry[V], ok bool) {
 	return r.idx.Find(key)
 }
 
-// findEmpty looks key up in an empty index, so that an incomparable
+// findEmpty looks key up in an empty builtin map, so that an incomparable
 // interface key panics in the zero Map as in a builtin map.
 func findEmpty[K comparable, V any](key K) (e *entry[V], ok bool) {
-	var empty readindex.Index[K, *entry[V]]
-	return empty.Find(key)
+	var empty map[K]*entry[V]
+	e, ok = empty[key]
+	return e, ok
 }
 
 // isAmended reports whether dirty may hold keys the view lacks.

@@ -511,6 +511,14 @@ func TestAllocs(t *testing.T) {
 	m.Range(func(int, int) bool { return true })
 	anyM.Range(func(any, any) bool { return true })
 	missing := any(1000)
+	var strs Map[string, int]
+	var bytes Map[[16]byte, int]
+	for i := range 100 {
+		strs.Store(fmt.Sprint(i), i)
+		bytes.Store([16]byte{byte(i)}, i)
+	}
+	strs.Range(func(string, int) bool { return true })
+	bytes.Range(func([16]byte, int) bool { return true })
 	sum := 0
 	for _, tc := range []struct {
 		name string
@@ -521,6 +529,10 @@ func TestAllocs(t *testing.T) {
 		{"Load miss", 0, func() { v, _ := m.Load(1000); sum += v }},
 		{"Map[any,any] Load hit", 0, func() { v, _ := anyM.Load(keys[7]); sum += v.(int) }},
 		{"Map[any,any] Load miss", 0, func() { anyM.Load(missing) }},
+		{"Map[any,any] Load of a key boxed at the call", 0, func() { anyM.Load(any(sum)) }},
+		{"Map[string,int] Load hit", 0, func() { v, _ := strs.Load("7"); sum += v }},
+		{"Map[string,int] Load miss", 0, func() { strs.Load("x") }},
+		{"Map[[16]byte,int] Load hit", 0, func() { v, _ := bytes.Load([16]byte{7}); sum += v }},
 		{"Range", 0, func() { m.Range(func(k, v int) bool { sum += v; return true }) }},
 		{"All", 0, func() {
 			for _, v := range m.All() {

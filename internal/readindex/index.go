@@ -91,12 +91,13 @@ type slot[K comparable, V any] struct {
 type kind uint8
 
 const (
-	kindBuiltin    kind = iota // keys are in the builtin map m
-	kindWord                   // equality is bytewise, size at most 8: mixWord
-	kindMemory                 // equality is bytewise, size above 8: hashMemory
-	kindString                 // runtime.strhash
-	kindInterface              // runtime.nilinterhash of the dynamic value
-	kindComparable             // maphash.Comparable, for floats and complex numbers
+	kindBuiltin   kind = iota // keys are in the builtin map m
+	kindWord                  // equality is bytewise, size at most 8: mixWord
+	kindMemory                // equality is bytewise, size above 8: hashMemory
+	kindString                // runtime.strhash
+	kindInterface             // runtime.nilinterhash of the dynamic value
+	kindFloat                 // maphash.Comparable of the float32 or float64
+	kindComplex               // maphash.Comparable of the complex64 or complex128
 )
 
 // buildTries is how many seeds New tries before it keeps the builtin map.
@@ -254,10 +255,28 @@ func (x *Index[K, V]) hash(key K) uint64 {
 		return hashInterface(key, x.seed)
 	case kindMemory:
 		return hashMemory(unsafe.Pointer(&key), unsafe.Sizeof(key), x.seed)
-	case kindComparable:
-		return maphash.Comparable(x.hseed, key)
+	case kindFloat, kindComplex:
+		return hashComparable(key, x.hseed, x.kind == kindComplex)
 	}
 	panic("readindex: hash of a key kept in the builtin map")
+}
+
+// hashComparable hashes a float or complex key with maphash.Comparable,
+// instantiated for the concrete type. Instantiated for K, Comparable would
+// make its argument escape whenever K may hold pointers, and escape
+// analysis would charge that to Find for every key type, interface keys
+// included.
+func hashComparable[K comparable](key K, seed maphash.Seed, complexKey bool) uint64 {
+	p := unsafe.Pointer(&key)
+	switch {
+	case complexKey && unsafe.Sizeof(key) == 16:
+		return maphash.Comparable(seed, *(*complex128)(p))
+	case complexKey:
+		return maphash.Comparable(seed, *(*complex64)(p))
+	case unsafe.Sizeof(key) == 8:
+		return maphash.Comparable(seed, *(*float64)(p))
+	}
+	return maphash.Comparable(seed, *(*float32)(p))
 }
 
 // hashString hashes a key whose type K is a string type with the runtime's
@@ -360,9 +379,10 @@ func kindOf[K comparable]() kind {
 		return kindWord
 	case bytewise(t):
 		return kindMemory
-	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64 ||
-		t.Kind() == reflect.Complex64 || t.Kind() == reflect.Complex128:
-		return kindComparable
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return kindFloat
+	case t.Kind() == reflect.Complex64 || t.Kind() == reflect.Complex128:
+		return kindComplex
 	}
 	return kindBuiltin
 }

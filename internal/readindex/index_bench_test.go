@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 var sinkInt int
@@ -12,9 +13,8 @@ var sinkInt int
 const benchKeys = 1024 // a power of two: i&(benchKeys-1) cycles through the keys
 
 // benchFind measures a hit in an Index of benchKeys keys of one type against
-// the same lookup in a builtin map, on one goroutine. Where the key type
-// allows another hash, it is measured too, built with that kind.
-func benchFind[K comparable](b *testing.B, key func(int) K, also ...kind) {
+// the same lookup in a builtin map, on one goroutine.
+func benchFind[K comparable](b *testing.B, key func(int) K) {
 	m := numbered(benchKeys, key)
 	keys := make([]K, benchKeys)
 	for k, i := range m {
@@ -35,31 +35,56 @@ func benchFind[K comparable](b *testing.B, key func(int) K, also ...kind) {
 	}
 	x := New(m)
 	run(fmt.Sprintf("index=%s", kindNames[x.kind]), x.Find)
-	for _, k := range also {
-		y, ok := build(m, k, rand.Uint64(), maphash.MakeSeed())
-		if !ok {
-			b.Fatal("build failed")
-		}
-		run(fmt.Sprintf("index=%s", kindNames[k]), y.Find)
-	}
 	run("builtin-map", func(k K) (int, bool) { v, ok := m[k]; return v, ok })
+}
+
+// BenchmarkHash compares each kind's hash with maphash.Comparable, the
+// general hash the standard library offers, on the same keys.
+func BenchmarkHash(b *testing.B) {
+	seed, hseed := rand.Uint64(), maphash.MakeSeed()
+	ints := make([]int, benchKeys)
+	strs := make([]string, benchKeys)
+	arrays := make([][16]byte, benchKeys)
+	pairs := make([]pair, benchKeys)
+	for i := range benchKeys {
+		ints[i], strs[i] = i, fmt.Sprintf("user:%08d", i)
+		arrays[i], pairs[i] = [16]byte{0: byte(i), 9: byte(i >> 8)}, pair{i, -i}
+	}
+	run := func(name string, h func(i int) uint64) {
+		b.Run(name, func(b *testing.B) {
+			var sum uint64
+			for i := 0; b.Loop(); i++ {
+				sum += h(i & (benchKeys - 1))
+			}
+			sinkInt = int(sum)
+		})
+	}
+	run("key=int/mixWord", func(i int) uint64 { return mixWord(wordOf(ints[i]), seed) })
+	run("key=int/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, ints[i]) })
+	run("key=string/strhash", func(i int) uint64 { return hashString(strs[i], seed) })
+	run("key=string/maphash.String", func(i int) uint64 { return maphash.String(hseed, strs[i]) })
+	run("key=string/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, strs[i]) })
+	run("key=[16]byte/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&arrays[i]), 16, seed) })
+	run("key=[16]byte/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, arrays[i]) })
+	run("key=struct{a,b int}/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&pairs[i]), 16, seed) })
+	run("key=struct{a,b int}/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, pairs[i]) })
 }
 
 var kindNames = map[kind]string{
 	kindBuiltin: "builtin", kindWord: "word", kindMemory: "memory",
-	kindString: "string", kindInterface: "interface", kindComparable: "maphash.Comparable",
+	kindString: "string", kindInterface: "interface", kindFloat: "float", kindComplex: "complex",
 }
 
 func BenchmarkFind(b *testing.B) {
-	b.Run("key=int", func(b *testing.B) { benchFind(b, func(i int) int { return i }, kindComparable) })
+	b.Run("key=int", func(b *testing.B) { benchFind(b, func(i int) int { return i }) })
 	b.Run("key=string", func(b *testing.B) {
-		benchFind(b, func(i int) string { return fmt.Sprintf("user:%08d", i) }, kindComparable)
+		benchFind(b, func(i int) string { return fmt.Sprintf("user:%08d", i) })
 	})
 	b.Run("key=[16]byte", func(b *testing.B) {
-		benchFind(b, func(i int) [16]byte { return [16]byte{0: byte(i), 9: byte(i >> 8)} }, kindComparable)
+		benchFind(b, func(i int) [16]byte { return [16]byte{0: byte(i), 9: byte(i >> 8)} })
 	})
 	b.Run("key=struct{a,b int}", func(b *testing.B) {
-		benchFind(b, func(i int) pair { return pair{i, -i} }, kindComparable)
+		benchFind(b, func(i int) pair { return pair{i, -i} })
 	})
 	b.Run("key=float64", func(b *testing.B) { benchFind(b, func(i int) float64 { return float64(i) / 3 }) })
 	b.Run("key=struct{s string; n int}", func(b *testing.B) {
