@@ -488,7 +488,10 @@ func exclusionHammer(t *testing.T) {
 				return ok
 			}
 		})
-		if !seen[0].Load() {
+		// Under -short on a slow machine (qemu), a few writes in 30ms
+		// may all fall while every reader sees the mutex biased; the
+		// full run is long enough to meet both modes.
+		if !seen[0].Load() && !testing.Short() {
 			t.Error("no reader found the mutex unbiased")
 		}
 		if pauses.Load() > 0 && !seen[1].Load() {
