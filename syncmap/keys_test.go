@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/readmostly/readmostly/tests"
 )
 
 // TestKeySemanticsMatchTheBuiltinMap checks the key equality that Map
@@ -81,7 +83,7 @@ func TestIncomparableKeys(t *testing.T) {
 			"CompareAndSwap":   func() { m.CompareAndSwap(bad, 1, 2) },
 			"CompareAndDelete": func() { m.CompareAndDelete(bad, 1) },
 		} {
-			if msg := panicOf(op); !strings.Contains(msg, "unhashable type") || !strings.Contains(msg, "[]int") {
+			if msg := tests.PanicMessage(op); !strings.Contains(msg, "unhashable type") || !strings.Contains(msg, "[]int") {
 				t.Errorf("%s map: %s of a []int key panicked with %q, want the builtin map's unhashable-type panic", state, name, msg)
 			}
 		}

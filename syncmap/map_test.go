@@ -141,8 +141,8 @@ func TestIncomparableValues(t *testing.T) {
 					ours.Store("k", tc.stored)
 					std.Store("k", tc.stored)
 				}
-				stdPanic := panicOf(func() { o.do(&std) })
-				ourPanic := panicOf(func() { o.do(&ours) })
+				stdPanic := tests.PanicMessage(func() { o.do(&std) })
+				ourPanic := tests.PanicMessage(func() { o.do(&ours) })
 				if (stdPanic != "") != tc.wantPanic {
 					t.Fatalf("sync.Map panicked with %q; this test expects a panic: %v", stdPanic, tc.wantPanic)
 				}
@@ -169,21 +169,10 @@ func TestIncomparableValues(t *testing.T) {
 	}
 }
 
-// panicOf returns the message of the panic f raises, or "" if it returns.
-func panicOf(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
-
 func TestIncomparableValueTypePanics(t *testing.T) {
 	var m Map[int, []int]
 	m.Store(1, []int{1})
-	msg := panicOf(func() { m.CompareAndSwap(1, nil, nil) })
+	msg := tests.PanicMessage(func() { m.CompareAndSwap(1, nil, nil) })
 	if want := "syncmap: CompareAndSwap of incomparable values of type []int"; !strings.Contains(msg, want) {
 		t.Fatalf("CompareAndSwap on Map[int, []int] panicked with %q, want %q", msg, want)
 	}

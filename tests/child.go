@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -73,4 +74,19 @@ func runPattern(name string) string {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
 	return strings.Join(parts, "/")
+}
+
+// PanicMessage runs f and returns the message of the panic it raises, as
+// fmt.Sprint formats the panic value, or "" if f returns normally. It is for
+// panics a program may recover from, such as a builtin map's on an
+// incomparable key; misuse of a lock is checked in a child process with
+// ExpectPanic instead.
+func PanicMessage(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
 }

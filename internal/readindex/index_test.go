@@ -284,24 +284,14 @@ func TestIndexIncomparableKeyPanics(t *testing.T) {
 		{"built Index", func() { built.Find(bad) }, func() { _ = map[any]int{1: 1}[bad] }},
 		{"builtin Index", func() { iface.Find(withIface{bad}) }, func() { _ = map[withIface]int{{1}: 1}[withIface{bad}] }},
 	} {
-		want := panicOf(tc.ref)
+		want := tests.PanicMessage(tc.ref)
 		if !strings.Contains(want, "unhashable type") {
 			t.Fatalf("%s: the builtin map panicked with %q", tc.name, want)
 		}
-		if got := panicOf(tc.find); got != want {
+		if got := tests.PanicMessage(tc.find); got != want {
 			t.Errorf("%s: Find of an incomparable key panicked with %q, want %q", tc.name, got, want)
 		}
 	}
-}
-
-func panicOf(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
 }
 
 // TestIndexAdversarialKeys checks key sets a weak hash or a short probe
