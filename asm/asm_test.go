@@ -372,14 +372,14 @@ func TestProcPinIsCurrentUnderPID(t *testing.T) {
 	}
 }
 
-// TestDetectInBackground starts detection twice in the background; it runs
-// once, Report waits for it, and its goroutine is gone by the end of the
-// package's tests (goleak).
-func TestDetectInBackground(t *testing.T) {
-	DetectInBackground()
-	DetectInBackground()
+// TestDetectIdle runs detection on goroutines of their own, twice; it runs
+// once, Report waits for it, and the goroutines and their threads are gone
+// by the end of the package's tests (goleak).
+func TestDetectIdle(t *testing.T) {
+	go DetectIdle()
+	go DetectIdle()
 	if got := Report(); len(got) != int(numStrategies) {
-		t.Fatalf("Report after DetectInBackground has %d rows, want %d", len(got), numStrategies)
+		t.Fatalf("Report after DetectIdle has %d rows, want %d", len(got), numStrategies)
 	}
 	if n := SlotCount(); n < runtime.GOMAXPROCS(0) || n&(n-1) != 0 {
 		t.Fatalf("SlotCount() = %d, want a power of two of at least GOMAXPROCS", n)

@@ -26,7 +26,7 @@
 // CPU, and on the reference VM CPUID reports the host CPU's APIC id, which
 // changes whenever the host moves the vCPU, so that a table that matched at
 // detection maps the wrong CPU minutes later. Detection runs once:
-// on a goroutine of its own after DetectInBackground, or on the first call of
+// on a goroutine of its own in DetectIdle, or on the first call of
 // Active, Use or Report, which wait for it. It pins a thread to every allowed
 // CPU in turn and times each strategy, so it takes milliseconds on a large
 // machine; until it has finished, Current uses PID. The cheapest

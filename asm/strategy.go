@@ -218,17 +218,6 @@ var cpuLimit = func() int {
 	return runtime.NumCPU()
 }()
 
-// DetectInBackground starts detection on a goroutine of its own, unless it
-// has started already, and returns at once; the goroutine runs DetectIdle
-// and exits. Until detection is done Current answers with PID, which is
-// always a valid slot, so that no lock operation ever waits the
-// milliseconds that detection takes.
-func DetectInBackground() {
-	if !detectionStarted.Load() && detectionStarted.CompareAndSwap(false, true) {
-		go DetectIdle()
-	}
-}
-
 // DetectIdle runs detection, unless it has run, on the calling goroutine's
 // thread at the lowest priority (SCHED_IDLE on Linux): detection visits
 // every CPU and times each strategy, and at a normal priority the kernel
@@ -241,14 +230,10 @@ func DetectInBackground() {
 // that the thread, and its priority, end with the goroutine: call it only
 // on a goroutine started for it, which exits when it returns.
 func DetectIdle() {
-	detectionStarted.Store(true)
 	runtime.LockOSThread()
 	_ = sched.Idle() // where it fails, detection runs at the usual priority
 	detect()
 }
-
-// detectionStarted is set by the first call of DetectInBackground.
-var detectionStarted atomic.Bool
 
 // detection is what detect found; it never changes once published.
 type detection struct {
