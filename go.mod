@@ -1,10 +1,10 @@
 module github.com/readmostly/readmostly
 
-go 1.24.0
+go 1.23.0
 
 require (
 	github.com/anishathalye/porcupine v1.3.1
-	github.com/klauspost/cpuid/v2 v2.4.2
+	github.com/klauspost/cpuid/v2 v2.3.0
 	go.uber.org/goleak v1.3.0
-	golang.org/x/sys v0.41.0
+	golang.org/x/sys v0.35.0
 )

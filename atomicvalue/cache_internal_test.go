@@ -19,7 +19,8 @@ func BenchmarkCopyForWrite(b *testing.B) {
 		for _, extra := range []int{1, n / 10, n} {
 			b.Run(fmt.Sprintf("entries=%d/new=%d/copy=Clone", n, extra), func(b *testing.B) {
 				b.ReportAllocs()
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					next := copyForWrite(old, extra)
 					for i := range extra {
 						next[n+i] = i
@@ -29,7 +30,8 @@ func BenchmarkCopyForWrite(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("entries=%d/new=%d/copy=reinsert", n, extra), func(b *testing.B) {
 				b.ReportAllocs()
-				for b.Loop() {
+				b.ResetTimer()
+				for range b.N {
 					next := make(map[int]int, n+extra)
 					for k, v := range old {
 						next[k] = v

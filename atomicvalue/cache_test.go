@@ -437,7 +437,8 @@ func BenchmarkCacheLoad(b *testing.B) {
 		c := filledCache(loadKeys)
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := c.Load(i & (loadKeys - 1)); ok {
 				hits++
 			}
@@ -448,7 +449,8 @@ func BenchmarkCacheLoad(b *testing.B) {
 		m := filledMap(loadKeys)
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m[i&(loadKeys-1)]; ok {
 				hits++
 			}
@@ -459,7 +461,8 @@ func BenchmarkCacheLoad(b *testing.B) {
 		m := filledSyncMap(loadKeys)
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m.Load(i & (loadKeys - 1)); ok {
 				hits++
 			}
@@ -470,7 +473,8 @@ func BenchmarkCacheLoad(b *testing.B) {
 		m := filledSyncmap(loadKeys)
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m.Load(i & (loadKeys - 1)); ok {
 				hits++
 			}
@@ -495,7 +499,8 @@ func BenchmarkCacheLoadString(b *testing.B) {
 		})
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := c.Load(keys[i&(loadKeys-1)]); ok {
 				hits++
 			}
@@ -509,7 +514,8 @@ func BenchmarkCacheLoadString(b *testing.B) {
 		}
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m[keys[i&(loadKeys-1)]]; ok {
 				hits++
 			}
@@ -523,7 +529,8 @@ func BenchmarkCacheLoadString(b *testing.B) {
 		}
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
 				hits++
 			}
@@ -538,7 +545,8 @@ func BenchmarkCacheLoadString(b *testing.B) {
 		m.Range(func(string, int) bool { return true }) // promote
 		b.ReportAllocs()
 		hits := 0
-		for i := 0; b.Loop(); i++ {
+		b.ResetTimer()
+		for i := range b.N {
 			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
 				hits++
 			}
@@ -623,7 +631,8 @@ func BenchmarkCacheStore(b *testing.B) {
 			c := filledCache(size.n)
 			b.ReportAllocs()
 			k := 0
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				c.Store(k%size.n, k)
 				k++
 			}
@@ -632,7 +641,8 @@ func BenchmarkCacheStore(b *testing.B) {
 			m := filledSyncMap(size.n)
 			b.ReportAllocs()
 			k := 0
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				m.Store(k%size.n, k)
 				k++
 			}
@@ -641,7 +651,8 @@ func BenchmarkCacheStore(b *testing.B) {
 			m := filledSyncmap(size.n)
 			b.ReportAllocs()
 			k := 0
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				m.Store(k%size.n, k)
 				k++
 			}
@@ -664,7 +675,8 @@ func BenchmarkCacheStoreAll(b *testing.B) {
 	}
 	b.Run("method=Store×100", func(b *testing.B) {
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			b.StopTimer()
 			c := filledCache(entries)
 			b.StartTimer()
@@ -675,7 +687,8 @@ func BenchmarkCacheStoreAll(b *testing.B) {
 	})
 	b.Run("method=StoreAll", func(b *testing.B) {
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			b.StopTimer()
 			c := filledCache(entries)
 			b.StartTimer()

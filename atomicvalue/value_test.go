@@ -236,7 +236,8 @@ func BenchmarkValueLoad(b *testing.B) {
 		p.Store(ptr(1))
 		b.ReportAllocs()
 		s := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s += *p.Load()
 		}
 		sinkInt = s
@@ -246,7 +247,8 @@ func BenchmarkValueLoad(b *testing.B) {
 		v.Store(1)
 		b.ReportAllocs()
 		s := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s += v.Load()
 		}
 		sinkInt = s
@@ -256,7 +258,8 @@ func BenchmarkValueLoad(b *testing.B) {
 		p.Store(&config{limits: [4]int{1}})
 		b.ReportAllocs()
 		s := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s += p.Load().limits[0]
 		}
 		sinkInt = s
@@ -266,7 +269,8 @@ func BenchmarkValueLoad(b *testing.B) {
 		v.Store(&config{limits: [4]int{1}})
 		b.ReportAllocs()
 		s := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s += v.Load().limits[0]
 		}
 		sinkInt = s
@@ -276,7 +280,8 @@ func BenchmarkValueLoad(b *testing.B) {
 		v.Store(config{limits: [4]int{1}})
 		b.ReportAllocs()
 		s := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s += v.Load().limits[0]
 		}
 		sinkInt = s

@@ -53,7 +53,8 @@ func BenchmarkLock(b *testing.B) {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			mu := impl.new()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				mu.Lock()
 				mu.Unlock()
 			}
@@ -72,7 +73,8 @@ func BenchmarkLockBiased(b *testing.B) {
 	b.Run(name, func(b *testing.B) {
 		b.ReportAllocs()
 		var rw RWMutex
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
 			rw.RLock()
 			rw.RUnlock()
@@ -92,7 +94,8 @@ func BenchmarkRLockAlone(b *testing.B) {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			mu := impl.new()
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N {
 				mu.RLock()
 				mu.RUnlock()
 			}

@@ -13,7 +13,9 @@ import (
 // that write too often for sync.Map, orcaman/concurrent-map's idea of
 // splitting one mutex-guarded map into shards, each a builtin map behind its
 // own RWMutex, picked by a hash of the key (here hash/maphash, randomly
-// seeded per map). Writers to different shards never meet, and a shard's
+// seeded per map; before Go 1.24, which brought maphash.Comparable, only
+// string and integer keys are spread, and keys of other types share one
+// shard). Writers to different shards never meet, and a shard's
 // mutex is held only for one map operation.
 //
 // Its flaw is the read side: every Load still writes its shard's RWMutex
@@ -43,7 +45,7 @@ type shard[K comparable, V any] struct {
 
 func (m *ShardedMap[K, V]) shardFor(key K) *shard[K, V] {
 	m.once.Do(m.init)
-	return &m.shards[maphash.Comparable(m.seed, key)&(shardCount-1)]
+	return &m.shards[shardHash(m.seed, key)&(shardCount-1)]
 }
 
 func (m *ShardedMap[K, V]) init() {

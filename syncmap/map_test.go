@@ -471,7 +471,7 @@ func TestDeletedValuesAreCollectable(t *testing.T) {
 // collected returns a channel closed once p has been garbage collected.
 func collected(p *payload) <-chan struct{} {
 	ch := make(chan struct{})
-	runtime.AddCleanup(p, func(ch chan struct{}) { close(ch) }, ch)
+	runtime.SetFinalizer(p, func(*payload) { close(ch) })
 	return ch
 }
 

@@ -44,15 +44,15 @@
 //     link to it, golang/go#67401), as a builtin map does. NaN keys are
 //     never found, +0 and -0 are one key, and a key whose dynamic type is
 //     not comparable panics with the builtin map's message.
-//   - Floating-point and complex numbers: hash/maphash.Comparable, which
-//     does not make them escape and hashes +0 and -0 alike, as == compares
-//     them.
+//   - Floating-point and complex numbers: the mixing hash of the value's
+//     bits, with -0 folded onto +0 (== finds them equal) and a NaN given
+//     random bits, as a builtin map does (no lookup can find a NaN).
 //   - Everything else (structs or arrays holding strings, floats or
 //     interfaces, or with padding or blank fields): the builtin map, which
 //     hashes them with a function the compiler generates for the type.
-//     maphash.Comparable calls the same function but was slower than the
-//     builtin map's lookup for struct{ s string; n int }, and makes keys
-//     holding pointers other than strings' escape.
+//     maphash.Comparable (Go 1.24) calls the same function but was slower
+//     than the builtin map's lookup for struct{ s string; n int }, and makes
+//     keys holding pointers other than strings' escape.
 //
 // An Index of a type that keeps the builtin map, and an Index of no
 // entries, look keys up in the builtin map, so their semantics are the
@@ -60,7 +60,7 @@
 package readindex
 
 import (
-	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"reflect"
@@ -74,7 +74,6 @@ type Index[K comparable, V any] struct {
 	shift uint8           // 64 - log2(len(slots)): a hash's top bits pick its home slot
 	kind  kind            // how keys are hashed; kindBuiltin when slots is nil
 	seed  uint64          // random per table, for the mixing hashes
-	hseed maphash.Seed    // random per table, for the maphash hashes
 	n     int             // number of entries
 	m     map[K]V         // the entries, when slots is nil; may be nil
 	_     [0]func(K) bool // not comparable: an Index is compared by its contents, never by ==
@@ -96,8 +95,8 @@ const (
 	kindMemory                // equality is bytewise, size above 8: hashMemory
 	kindString                // runtime.strhash
 	kindInterface             // runtime.nilinterhash of the dynamic value
-	kindFloat                 // maphash.Comparable of the float32 or float64
-	kindComplex               // maphash.Comparable of the complex64 or complex128
+	kindFloat                 // mixWord of the value's bits, -0 as +0
+	kindComplex               // mixWord of each part's bits, -0 as +0
 )
 
 // buildTries is how many seeds New tries before it keeps the builtin map.
@@ -118,16 +117,16 @@ func newIndex[K comparable, V any](m map[K]V, seed func() uint64) Index[K, V] {
 		return Index[K, V]{m: m, n: len(m)}
 	}
 	for range buildTries {
-		if x, ok := build(m, k, seed(), maphash.MakeSeed()); ok {
+		if x, ok := build(m, k, seed()); ok {
 			return x
 		}
 	}
 	return Index[K, V]{m: m, n: len(m)}
 }
 
-// build lays out the entries of m in a table with the given seeds, and
+// build lays out the entries of m in a table with the given seed, and
 // reports whether every run of occupied slots stays within maxRun.
-func build[K comparable, V any](m map[K]V, k kind, seed uint64, hseed maphash.Seed) (Index[K, V], bool) {
+func build[K comparable, V any](m map[K]V, k kind, seed uint64) (Index[K, V], bool) {
 	size := 8
 	for size < 2*len(m) {
 		size *= 2
@@ -137,7 +136,6 @@ func build[K comparable, V any](m map[K]V, k kind, seed uint64, hseed maphash.Se
 		shift: uint8(64 - bits.TrailingZeros(uint(size))),
 		kind:  k,
 		seed:  seed,
-		hseed: hseed,
 		n:     len(m),
 	}
 	mask := uint64(size - 1)
@@ -256,27 +254,42 @@ func (x *Index[K, V]) hash(key K) uint64 {
 	case kindMemory:
 		return hashMemory(unsafe.Pointer(&key), unsafe.Sizeof(key), x.seed)
 	case kindFloat, kindComplex:
-		return hashComparable(key, x.hseed, x.kind == kindComplex)
+		return hashFloat(key, x.seed, x.kind == kindComplex)
 	}
 	panic("readindex: hash of a key kept in the builtin map")
 }
 
-// hashComparable hashes a float or complex key with maphash.Comparable,
-// instantiated for the concrete type. Instantiated for K, Comparable would
-// make its argument escape whenever K may hold pointers, and escape
-// analysis would charge that to Find for every key type, interface keys
-// included.
-func hashComparable[K comparable](key K, seed maphash.Seed, complexKey bool) uint64 {
+// hashFloat hashes a float or complex key by its value, as a builtin map
+// does: +0 and -0 are equal keys and hash alike, and a NaN, which no lookup
+// can find, hashes at random, so that many NaN keys spread over the table
+// instead of piling up on one probe run.
+func hashFloat[K comparable](key K, seed uint64, complexKey bool) uint64 {
 	p := unsafe.Pointer(&key)
 	switch {
 	case complexKey && unsafe.Sizeof(key) == 16:
-		return maphash.Comparable(seed, *(*complex128)(p))
+		c := *(*complex128)(p)
+		return mixWord(floatBits(imag(c)), mixWord(floatBits(real(c)), seed))
 	case complexKey:
-		return maphash.Comparable(seed, *(*complex64)(p))
+		c := *(*complex64)(p)
+		return mixWord(floatBits(float64(imag(c))), mixWord(floatBits(float64(real(c))), seed))
 	case unsafe.Sizeof(key) == 8:
-		return maphash.Comparable(seed, *(*float64)(p))
+		return mixWord(floatBits(*(*float64)(p)), seed)
 	}
-	return maphash.Comparable(seed, *(*float32)(p))
+	// float32 to float64 is exact, so equal keys stay equal and unequal
+	// keys unequal.
+	return mixWord(floatBits(float64(*(*float32)(p))), seed)
+}
+
+// floatBits returns the bits of f with -0 folded onto +0, and random bits
+// for a NaN.
+func floatBits(f float64) uint64 {
+	switch {
+	case f == 0:
+		return 0
+	case f != f:
+		return rand.Uint64()
+	}
+	return math.Float64bits(f)
 }
 
 // hashString hashes a key whose type K is a string type with the runtime's

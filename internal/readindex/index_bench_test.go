@@ -23,7 +23,8 @@ func benchFind[K comparable](b *testing.B, key func(int) K) {
 	run := func(name string, find func(K) (int, bool)) {
 		b.Run(name, func(b *testing.B) {
 			sum := 0
-			for i := 0; b.Loop(); i++ {
+			b.ResetTimer()
+			for i := range b.N {
 				v, ok := find(keys[i&(benchKeys-1)])
 				if !ok {
 					b.Fatalf("key %d missing", i&(benchKeys-1))
@@ -38,8 +39,9 @@ func benchFind[K comparable](b *testing.B, key func(int) K) {
 	run("builtin-map", func(k K) (int, bool) { v, ok := m[k]; return v, ok })
 }
 
-// BenchmarkHash compares each kind's hash with maphash.Comparable, the
-// general hash the standard library offers, on the same keys.
+// BenchmarkHash compares each kind's hash with maphash.String and, built with
+// Go 1.24 or later, maphash.Comparable: the general hashes the standard
+// library offers, on the same keys.
 func BenchmarkHash(b *testing.B) {
 	seed, hseed := rand.Uint64(), maphash.MakeSeed()
 	ints := make([]int, benchKeys)
@@ -53,21 +55,19 @@ func BenchmarkHash(b *testing.B) {
 	run := func(name string, h func(i int) uint64) {
 		b.Run(name, func(b *testing.B) {
 			var sum uint64
-			for i := 0; b.Loop(); i++ {
+			b.ResetTimer()
+			for i := range b.N {
 				sum += h(i & (benchKeys - 1))
 			}
 			sinkInt = int(sum)
 		})
 	}
 	run("key=int/mixWord", func(i int) uint64 { return mixWord(wordOf(ints[i]), seed) })
-	run("key=int/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, ints[i]) })
 	run("key=string/strhash", func(i int) uint64 { return hashString(strs[i], seed) })
 	run("key=string/maphash.String", func(i int) uint64 { return maphash.String(hseed, strs[i]) })
-	run("key=string/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, strs[i]) })
 	run("key=[16]byte/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&arrays[i]), 16, seed) })
-	run("key=[16]byte/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, arrays[i]) })
 	run("key=struct{a,b int}/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&pairs[i]), 16, seed) })
-	run("key=struct{a,b int}/maphash.Comparable", func(i int) uint64 { return maphash.Comparable(hseed, pairs[i]) })
+	runComparable(run, hseed, ints, strs, arrays, pairs)
 }
 
 var kindNames = map[kind]string{
@@ -109,7 +109,8 @@ func BenchmarkNew(b *testing.B) {
 
 func benchNew[K comparable](b *testing.B, m map[K]int) {
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		x := New(m)
 		sinkInt += x.Len()
 	}
@@ -128,7 +129,8 @@ func benchInsert[K comparable](b *testing.B, m map[K]int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		c := make(map[K]int, len(entries))
 		for _, e := range entries {
 			c[e.k] = e.v
