@@ -3,7 +3,8 @@
 // (github.com/puzpuzpuz/xsync/v4, github.com/orcaman/concurrent-map/v2). It
 // lives in a nested module so that the main module never depends on them.
 //
-// The harness reproduces bcmills' BenchmarkRWMutex from golang/go#17973: a
+// The harness reproduces bcmills' BenchmarkRWMutex from golang/go#17973 (it
+// is tests.RunGated, which drwmutex's and evolution's benchmarks also use): a
 // number of goroutines wait together on a gate, one release lets them all go,
 // and they split n operations between them. For a lock workload the gate is
 // the lock under test itself, held for writing while the goroutines start,
@@ -15,5 +16,8 @@
 //
 // Implementations and workloads are registries (Impls, Workloads) shared by
 // the package's benchmarks (go test -bench .) and by cmd/contention, which
-// sweeps them over GOMAXPROCS and goroutine counts and draws charts.
+// sweeps them over GOMAXPROCS and goroutine counts and draws charts. Impls is
+// the repository's only list of implementations: this module's primitives,
+// the designs of package evolution and the peers, each named, described and
+// adapted to the kit's interfaces (tests.Map, sync.Locker) here.
 package bench

@@ -1,91 +1,101 @@
 package bench
 
 import (
-	"strings"
 	"sync"
 
+	"github.com/readmostly/readmostly/asm"
 	"github.com/readmostly/readmostly/evolution"
+	"github.com/readmostly/readmostly/tests"
 )
 
-// The evolution designs are registered under "evolution." and their own
-// names. The designs that duplicate an implementation measured directly
-// (evolution's entries for drwmutex, syncmap, sync.RWMutex and sync.Map) are
-// left out; of the rest, the per-CPU lock and the sharded map are measured by
-// default, the others only on request.
-const evolutionPrefix = "evolution."
+// The designs of package evolution are registered under "evolution." and
+// the design's name. The per-CPU lock and the sharded map, which a user
+// might still choose, are measured by default; the others, history, only
+// when asked for (Extra).
 
-// evolutionDefaults are the evolution designs measured by default.
-var evolutionDefaults = map[string]bool{"percpu": true, "sharded": true}
-
-// measuredDirectly are the evolution designs that the registry already
-// measures under their own names.
-var measuredDirectly = map[string]bool{"drwmutex": true, "sync.RWMutex": true, "syncmap": true, "sync.Map": true}
-
-// evolutionLockImpls reads the per-slot designs through their RLocker
-// handles, the read path the designs were made for: their RWLocker adapter
-// releases a read lock on any slot that holds one, a safety net that the
-// designs themselves do not have and that costs a search on every RUnlock.
 func evolutionLockImpls() []Impl {
-	var impls []Impl
-	for _, d := range evolution.LockDesigns() {
-		if measuredDirectly[d.Name] {
-			continue
-		}
-		// The design's Doc describes its RWLocker adapter, which is not
-		// what is measured here.
-		doc, _, _ := strings.Cut(d.Doc, " (RUnlock made safe")
-		impls = append(impls, Impl{
-			Name: evolutionPrefix + d.Name, Kind: LockKind, Doc: doc + ", read through RLocker handles",
-			Extra: !evolutionDefaults[d.Name],
+	return []Impl{
+		{
+			Name: "evolution.distributed", Kind: LockKind, Extra: true,
+			Doc: "evolution.DistributedRWMutex, dvyukov's per-P sync.RWMutex, through an RLocker handle per critical section",
 			newLock: func() lockUnderTest {
-				mu := d.New()
-				reader := func() sync.Locker { return evolutionRead{mu} }
-				if handles, ok := mu.(evolution.ReadLockers); ok {
-					reader = handles.RLocker
-				}
-				return lockUnderTest{writer: mu, reader: reader}
+				mu := new(evolution.DistributedRWMutex)
+				return lockUnderTest{writer: mu, reader: func() sync.Locker { return &distributedSection{mu: mu} }}
 			},
-		})
+		},
+		{
+			Name: "evolution.percpu", Kind: LockKind,
+			Doc: "evolution.PerCPURWMutex, jonhoo/drwmutex's per-CPU sync.RWMutex, through the handle its RLock returns",
+			newLock: func() lockUnderTest {
+				mu := evolution.NewPerCPURWMutex()
+				return lockUnderTest{writer: mu, reader: func() sync.Locker { return &perCPUSection{mu: mu} }}
+			},
+		},
 	}
-	return impls
 }
 
-// evolutionRead is the read side of a design without RLocker handles.
-type evolutionRead struct{ mu evolution.RWLocker }
+// distributedSection reads a DistributedRWMutex through the fix dvyukov gave
+// for its RUnlock: an RLocker handle per critical section (see drwSection,
+// whose shape it shares, and the note above drwRead).
+type distributedSection struct {
+	mu *evolution.DistributedRWMutex
+	h  sync.Locker
+	_  asm.CacheLinePad
+}
 
-func (r evolutionRead) Lock()   { r.mu.RLock() }
-func (r evolutionRead) Unlock() { r.mu.RUnlock() }
+func (r *distributedSection) Lock()   { r.h = r.mu.RLocker(); r.h.Lock() }
+func (r *distributedSection) Unlock() { r.h.Unlock() }
 
-// evolutionMapImpls registers the map designs. A design whose type has
-// Store serves every map workload; the insert-only ones (dmap, two-map)
-// serve map-load only.
+// perCPUSection reads a PerCPURWMutex as jonhoo/drwmutex teaches: `l :=
+// mu.RLock(); ...; l.Unlock()`.
+type perCPUSection struct {
+	mu *evolution.PerCPURWMutex
+	h  sync.Locker
+	_  asm.CacheLinePad
+}
+
+func (r *perCPUSection) Lock()   { r.h = r.mu.RLock() }
+func (r *perCPUSection) Unlock() { r.h.Unlock() }
+
 func evolutionMapImpls() []Impl {
-	var impls []Impl
-	for _, d := range evolution.MapDesigns() {
-		if measuredDirectly[d.Name] {
-			continue
-		}
-		// Through any: staticcheck 2025.1 takes evolution.Map[int, int]'s
-		// Load for a generic signature and calls the assertion impossible.
-		_, canStore := any(d.New()).(mapUnderTest)
-		impls = append(impls, Impl{
-			Name: evolutionPrefix + d.Name, Kind: MapKind, Doc: d.Doc, Extra: !evolutionDefaults[d.Name],
-			insertOnly: !canStore,
-			newMap: func() mapUnderTest {
-				m := d.New()
-				if full, ok := any(m).(mapUnderTest); ok {
-					return full
-				}
-				return insertOnlyMap{m}
-			},
-		})
+	return []Impl{
+		{
+			Name: "evolution.dmap", Kind: MapKind, Extra: true, insertOnly: true,
+			Doc:    "evolution.DMap, ianlancetaylor's insert-only tree with a cached map",
+			newMap: func() tests.Map[int, int] { return new(dmapMap) },
+		},
+		{
+			Name: "evolution.twomap", Kind: MapKind, Extra: true, insertOnly: true,
+			Doc:    "evolution.TwoMap, bcmills' tenured map plus an RWMutex-guarded live map",
+			newMap: func() tests.Map[int, int] { return new(twoMap) },
+		},
+		{
+			Name: "evolution.cleandirty", Kind: MapKind, Extra: true,
+			Doc:    "evolution.CleanDirtyMap, the first sync.Map CL: clean or dirty, never both",
+			newMap: func() tests.Map[int, int] { return new(evolution.CleanDirtyMap[int, int]) },
+		},
+		{
+			Name: "evolution.deltadirty", Kind: MapKind, Extra: true,
+			Doc:    "evolution.DeltaDirtyMap, sync.Map's design with a dirty map of new keys only",
+			newMap: func() tests.Map[int, int] { return new(evolution.DeltaDirtyMap[int, int]) },
+		},
+		{
+			Name: "evolution.sharded", Kind: MapKind,
+			Doc:    "evolution.ShardedMap, concurrent-map's design: 32 shards of sync.RWMutex and map",
+			newMap: func() tests.Map[int, int] { return new(evolution.ShardedMap[int, int]) },
+		},
 	}
-	return impls
 }
 
-// insertOnlyMap fills a map that has no Store through LoadOrStore, which is
-// all a map-load workload needs: its keys are stored once, before the run.
-type insertOnlyMap struct{ m evolution.Map[int, int] }
+// dmapMap and twoMap give the insert-only designs the map workloads' method
+// set. Store inserts, which is all a map-load workload needs: its keys are
+// stored once, before the run.
+type (
+	dmapMap struct{ m evolution.DMap[int, int] }
+	twoMap  struct{ m evolution.TwoMap[int, int] }
+)
 
-func (a insertOnlyMap) Load(key int) (int, bool) { return a.m.Load(key) }
-func (a insertOnlyMap) Store(key, value int)     { a.m.LoadOrStore(key, value) }
+func (a *dmapMap) Load(key int) (int, bool) { return a.m.Lookup(key) }
+func (a *dmapMap) Store(key, value int)     { a.m.Insert(key, value) }
+func (a *twoMap) Load(key int) (int, bool)  { return a.m.Load(key) }
+func (a *twoMap) Store(key, value int)      { a.m.StoreOrLoad(key, value) }

@@ -2,18 +2,10 @@ package bench
 
 import (
 	"fmt"
-	"sync"
-	"unsafe"
 
 	"github.com/readmostly/readmostly/asm"
+	"github.com/readmostly/readmostly/tests"
 )
-
-// A Timer is started and stopped around the timed part of a run. *testing.B
-// is one; cmd/contention brings a stopwatch.
-type Timer interface {
-	StartTimer()
-	StopTimer()
-}
 
 // A worker is one goroutine's state during a run.
 type worker struct {
@@ -30,74 +22,54 @@ type worker struct {
 	bad int
 }
 
-// paddedWorker keeps each worker's fields on cache lines of their own: the
-// harness must not add false sharing to what it measures.
-type paddedWorker struct {
-	worker
-	_ [asm.CacheLineSize - unsafe.Sizeof(worker{})%asm.CacheLineSize]byte
-}
-
 // A trial is one fresh instance of an implementation, set up for one run of
 // one workload.
 type trial struct {
-	// block makes the first operation of every worker wait; release, the
+	// hold makes the first operation of every worker wait; release, the
 	// first timed call, lets them all go at once.
-	block, release func()
+	hold, release func()
 	// work runs on a worker's goroutine: it calls ready once it is about to
 	// wait for release, then performs w.quota operations.
 	work func(w *worker, ready func())
-	// check reports a wrong result once all workers are done.
-	check func(ws []paddedWorker) error
+	// check reports a wrong result once all workers are done. Each
+	// worker's state is alone in its cache-line block: the harness must not
+	// add false sharing to what it measures.
+	check func(ws []asm.Padded[worker]) error
 }
 
 // Run performs n operations of workload wl on a fresh instance of impl,
-// split among the given number of goroutines, and times them with t.
-//
-// Run stops t while it sets up, so a caller may pass a running timer. Every
-// goroutine is started and about to wait before t starts; the first timed
-// event releases them all together and the last one to finish stops t. This
-// is the shape of BenchmarkRWMutex in golang/go#17973: with a lock workload
-// the goroutines wait in their first RLock on the lock under test, held for
-// writing, and the timed Unlock releases them. A map workload's goroutines
-// wait on a closed channel instead.
+// split among the given number of goroutines, and times them with t, which
+// it stops while it sets up: the harness of BenchmarkRWMutex in
+// golang/go#17973 (tests.RunGated). Every goroutine is started and about to
+// wait before t starts; the first timed event releases them all together and
+// the last one to finish stops t. With a lock workload the goroutines wait in
+// their first read lock on the lock under test, held for writing, and the
+// timed Unlock releases them, as in the issue. A map workload's goroutines
+// wait on a channel that the timed release closes.
 //
 // Run returns an error if impl does not serve wl or if the run observed a
 // result that a correct implementation cannot produce: a lost write under a
 // write lock, or a Load that missed a present key or returned a value that
 // was never stored.
-func Run(t Timer, impl Impl, wl Workload, goroutines, n int) error {
+func Run(t tests.Timer, impl Impl, wl Workload, goroutines, n int) error {
 	if !impl.Serves(wl) {
 		return fmt.Errorf("bench: %s does not serve workload %s", impl.Name, wl.Name)
 	}
 	if goroutines < 1 || n < 0 {
 		return fmt.Errorf("bench: Run needs goroutines >= 1 and n >= 0 (got %d, %d)", goroutines, n)
 	}
-	t.StopTimer()
-	tr := impl.trial(wl)
-	ws := make([]paddedWorker, goroutines)
-	for i := range ws {
-		ws[i].id = i
-		ws[i].quota = n / goroutines
-		if i < n%goroutines {
-			ws[i].quota++
-		}
+	var tr trial
+	var ws []asm.Padded[worker]
+	setUp := func() { // untimed: RunGated has stopped t
+		tr = impl.trial(wl)
+		ws = make([]asm.Padded[worker], goroutines)
+		tr.hold()
 	}
-	var ready, done sync.WaitGroup
-	ready.Add(goroutines)
-	done.Add(goroutines)
-	tr.block()
-	for i := range ws {
-		w := &ws[i].worker
-		go func() {
-			defer done.Done()
-			tr.work(w, ready.Done)
-		}()
-	}
-	ready.Wait()
-	t.StartTimer()
-	tr.release()
-	done.Wait()
-	t.StopTimer()
+	tests.RunGated(t, goroutines, n, setUp, func() { tr.release() }, func(g, quota int, ready func()) {
+		w := &ws[g].Value
+		w.id, w.quota = g, quota
+		tr.work(w, ready)
+	})
 	if err := tr.check(ws); err != nil {
 		return fmt.Errorf("bench: %s, %s: %w", impl.Name, wl.Name, err)
 	}
@@ -116,10 +88,10 @@ func writeCountdown(wl Workload, w *worker) int {
 }
 
 // totalWrites is the number of writes the workers performed.
-func totalWrites(ws []paddedWorker) int {
+func totalWrites(ws []asm.Padded[worker]) int {
 	total := 0
 	for i := range ws {
-		total += ws[i].writes
+		total += ws[i].Value.writes
 	}
 	return total
 }

@@ -61,17 +61,18 @@ func TestEveryWorkloadHasItsBaselineAndAnother(t *testing.T) {
 	}
 }
 
-// TestEvolutionMapsWithStoreServeWrites guards the registry's probe for a
-// Store method: the designs that have one must run map-mixed.
-func TestEvolutionMapsWithStoreServeWrites(t *testing.T) {
+// TestEvolutionMapsServeWhatTheyCan checks the registry's insertOnly marks:
+// the designs that can overwrite a key must run map-mixed, the insert-only
+// ones must not.
+func TestEvolutionMapsServeWhatTheyCan(t *testing.T) {
 	mixed, _ := WorkloadByName("map-mixed")
 	for _, name := range []string{"evolution.cleandirty", "evolution.deltadirty", "evolution.sharded"} {
 		impl, ok := ImplByName(name)
 		if !ok || !impl.Serves(mixed) {
-			t.Errorf("%s (registered: %v) does not serve map-mixed, but its type has Store", name, ok)
+			t.Errorf("%s (registered: %v) does not serve map-mixed, but it can overwrite a key", name, ok)
 		}
 	}
-	for _, name := range []string{"evolution.dmap"} {
+	for _, name := range []string{"evolution.dmap", "evolution.twomap"} {
 		if impl, ok := ImplByName(name); !ok || impl.Serves(mixed) {
 			t.Errorf("%s (registered: %v) serves map-mixed, but it cannot overwrite a key", name, ok)
 		}
@@ -117,7 +118,7 @@ func TestRunTimesOnlyTheReleasedWork(t *testing.T) {
 func TestRunRejectsWhatItCannotRun(t *testing.T) {
 	read, _ := WorkloadByName("read")
 	mixed, _ := WorkloadByName("map-mixed")
-	insertOnly := Impl{Name: "insert-only", Kind: MapKind, insertOnly: true, newMap: func() mapUnderTest { return new(stdMap) }}
+	insertOnly := Impl{Name: "insert-only", Kind: MapKind, insertOnly: true, newMap: func() tests.Map[int, int] { return new(tests.IntSyncMap) }}
 	for _, tc := range []struct {
 		name       string
 		impl       Impl
@@ -138,28 +139,28 @@ func TestRunRejectsWhatItCannotRun(t *testing.T) {
 
 // forgetfulMap loses every key whose low bit is set: the map workloads'
 // check must notice.
-type forgetfulMap struct{ stdMap }
+type forgetfulMap struct{ tests.IntSyncMap }
 
 func (f *forgetfulMap) Load(key int) (int, bool) {
 	if key&1 == 1 {
 		return 0, false
 	}
-	return f.stdMap.Load(key)
+	return f.IntSyncMap.Load(key)
 }
 
 // staleMap returns the value of the neighbouring key.
-type staleMap struct{ stdMap }
+type staleMap struct{ tests.IntSyncMap }
 
-func (s *staleMap) Load(key int) (int, bool) { return s.stdMap.Load(key ^ 1) }
+func (s *staleMap) Load(key int) (int, bool) { return s.IntSyncMap.Load(key ^ 1) }
 
 func TestRunCatchesWrongMaps(t *testing.T) {
 	load, _ := WorkloadByName("map-load")
 	for _, m := range []struct {
 		name   string
-		newMap func() mapUnderTest
+		newMap func() tests.Map[int, int]
 	}{
-		{"forgetful", func() mapUnderTest { return new(forgetfulMap) }},
-		{"stale", func() mapUnderTest { return new(staleMap) }},
+		{"forgetful", func() tests.Map[int, int] { return new(forgetfulMap) }},
+		{"stale", func() tests.Map[int, int] { return new(staleMap) }},
 	} {
 		impl := Impl{Name: m.name, Kind: MapKind, newMap: m.newMap}
 		err := Run(nopTimer{}, impl, load, 2, 1000)

@@ -1,6 +1,10 @@
 package bench
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/readmostly/readmostly/tests"
+)
 
 // An Impl is one implementation under test: a lock or a map, ours or a
 // peer's.
@@ -21,9 +25,9 @@ type Impl struct {
 	// newLock returns a fresh lock (LockKind only).
 	newLock func() lockUnderTest
 	// newMap returns a fresh, empty map (MapKind only).
-	newMap func() mapUnderTest
-	// insertOnly marks a map whose interface cannot overwrite a key
-	// (Store is LoadOrStore): it serves read-only map workloads only.
+	newMap func() tests.Map[int, int]
+	// insertOnly marks a map that cannot overwrite a key (its Store
+	// inserts): it serves read-only map workloads only.
 	insertOnly bool
 }
 

@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"sync"
-	"unsafe"
 
 	"github.com/puzpuzpuz/xsync/v4"
 	"github.com/readmostly/readmostly/asm"
@@ -15,9 +14,9 @@ import (
 type lockUnderTest struct {
 	// writer takes and releases the lock for writing.
 	writer sync.Locker
-	// reader returns the read side for one worker; it is called on the
-	// worker's goroutine, once, before the worker's first operation, as a
-	// user of RLocker-style handles would call it.
+	// reader returns one worker's read side; it is called on the worker's
+	// goroutine, once, before the worker's first operation. A read side
+	// whose lock is a handle or a token keeps it between Lock and Unlock.
 	reader func() sync.Locker
 }
 
@@ -41,7 +40,15 @@ func lockImpls() []Impl {
 		},
 		{
 			Name: "drwmutex-rlocker", Kind: LockKind,
-			Doc: "readmostly/drwmutex.RWMutex through a per-goroutine RLocker handle",
+			Doc: "readmostly/drwmutex.RWMutex through an RLocker handle taken per critical section",
+			newLock: func() lockUnderTest {
+				mu := new(drwmutex.RWMutex)
+				return lockUnderTest{writer: mu, reader: func() sync.Locker { return &drwSection{mu: mu} }}
+			},
+		},
+		{
+			Name: "drwmutex-rlocker-per-goroutine", Kind: LockKind,
+			Doc: "readmostly/drwmutex.RWMutex through one RLocker handle per goroutine, taken once",
 			newLock: func() lockUnderTest {
 				mu := new(drwmutex.RWMutex)
 				return lockUnderTest{writer: mu, reader: mu.RLocker}
@@ -58,6 +65,11 @@ func lockImpls() []Impl {
 	}
 }
 
+// The read sides below are one per type, not one generic type: a method of a
+// type parameter is a dynamic call, which would add one to what each
+// implementation's read path costs. Those that keep a handle or a token are
+// padded, because a worker writes them on every read lock.
+
 // drwRead is drwmutex's read side through RLock and RUnlock, which look up
 // the caller's CPU on every call.
 type drwRead struct{ mu *drwmutex.RWMutex }
@@ -65,31 +77,45 @@ type drwRead struct{ mu *drwmutex.RWMutex }
 func (r drwRead) Lock()   { r.mu.RLock() }
 func (r drwRead) Unlock() { r.mu.RUnlock() }
 
+// drwSection is drwmutex's read side as its documentation teaches it: a
+// handle per critical section, `l := mu.RLocker(); l.Lock(); ...;
+// l.Unlock()`, so that a goroutine that has moved reads on its new CPU's
+// slot.
+type drwSection struct {
+	mu *drwmutex.RWMutex
+	h  sync.Locker
+	_  asm.CacheLinePad
+}
+
+func (r *drwSection) Lock()   { r.h = r.mu.RLocker(); r.h.Lock() }
+func (r *drwSection) Unlock() { r.h.Unlock() }
+
 // rbRead is one worker's read side of an RBMutex. It keeps the token that
-// RUnlock needs, and is padded because a worker writes it on every RLock.
+// RUnlock needs.
 type rbRead struct {
 	mu  *xsync.RBMutex
 	tok *xsync.RToken
-	_   [asm.CacheLineSize - 2*unsafe.Sizeof(uintptr(0))]byte
+	_   asm.CacheLinePad
 }
 
 func (r *rbRead) Lock()   { r.tok = r.mu.RLock() }
 func (r *rbRead) Unlock() { r.mu.RUnlock(r.tok) }
 
 // guardedWord is the data a lock workload's lock protects: readers read it,
-// writers increment it. It has cache lines of its own, so that what readers
-// share is the lock and this word, nothing else.
+// writers increment it. It has cache lines of its own, pads on both sides,
+// so that what readers share is the lock and this word, nothing else.
 type guardedWord struct {
+	_ asm.CacheLinePad
 	n int
-	_ [asm.CacheLineSize - unsafe.Sizeof(int(0))]byte
+	_ asm.CacheLinePad
 }
 
-// lockTrial runs wl on l. The lock itself is the gate: block takes it for
+// lockTrial runs wl on l. The lock itself is the gate: hold takes it for
 // writing, so every worker's first operation waits, and release unlocks it.
 func lockTrial(l lockUnderTest, wl Workload) trial {
 	data := new(guardedWord)
 	return trial{
-		block:   l.writer.Lock,
+		hold:    l.writer.Lock,
 		release: l.writer.Unlock,
 		work: func(w *worker, ready func()) {
 			r := l.reader()
@@ -110,7 +136,7 @@ func lockTrial(l lockUnderTest, wl Workload) trial {
 				r.Unlock()
 			}
 		},
-		check: func(ws []paddedWorker) error {
+		check: func(ws []asm.Padded[worker]) error {
 			if want := totalWrites(ws); data.n != want {
 				return fmt.Errorf("%d writes under the write lock left the guarded counter at %d", want, data.n)
 			}

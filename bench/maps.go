@@ -2,64 +2,44 @@ package bench
 
 import (
 	"fmt"
-	"sync"
 
 	cmap "github.com/orcaman/concurrent-map/v2"
 	"github.com/puzpuzpuz/xsync/v4"
+	"github.com/readmostly/readmostly/asm"
 	"github.com/readmostly/readmostly/atomicvalue"
 	"github.com/readmostly/readmostly/syncmap"
+	"github.com/readmostly/readmostly/tests"
 )
-
-// A mapUnderTest is one fresh map with int keys and values, seen through an
-// interface so that every implementation pays the same single dynamic call
-// per operation.
-type mapUnderTest interface {
-	Load(key int) (value int, ok bool)
-	Store(key, value int)
-}
 
 func mapImpls() []Impl {
 	return []Impl{
 		{
 			Name: "sync.Map", Kind: MapKind, Baseline: true,
 			Doc:    "the standard library's Map (any keys and values, type-asserted)",
-			newMap: func() mapUnderTest { return new(stdMap) },
+			newMap: func() tests.Map[int, int] { return new(tests.IntSyncMap) },
 		},
 		{
 			Name: "syncmap", Kind: MapKind,
 			Doc:    "readmostly/syncmap.Map[int, int], sync.Map's read/dirty design, typed",
-			newMap: func() mapUnderTest { return new(syncmap.Map[int, int]) },
+			newMap: func() tests.Map[int, int] { return new(syncmap.Map[int, int]) },
 		},
 		{
 			Name: "atomicvalue.Cache", Kind: MapKind,
 			Doc:    "readmostly/atomicvalue.Cache[int, int], copy-on-write snapshot",
-			newMap: func() mapUnderTest { return new(atomicvalue.Cache[int, int]) },
+			newMap: func() tests.Map[int, int] { return new(atomicvalue.Cache[int, int]) },
 		},
 		{
 			Name: "xsync.Map", Kind: MapKind,
 			Doc:    "puzpuzpuz/xsync/v4.Map[int, int], CLHT-style hash table",
-			newMap: func() mapUnderTest { return xsync.NewMap[int, int]() },
+			newMap: func() tests.Map[int, int] { return xsync.NewMap[int, int]() },
 		},
 		{
 			Name: "concurrent-map", Kind: MapKind,
 			Doc:    "orcaman/concurrent-map/v2, 32 shards each behind a sync.RWMutex",
-			newMap: func() mapUnderTest { return shardedMap{cmap.NewWithCustomShardingFunction[int, int](shardOf)} },
+			newMap: func() tests.Map[int, int] { return shardedMap{cmap.NewWithCustomShardingFunction[int, int](shardOf)} },
 		},
 	}
 }
-
-// stdMap is sync.Map with the type assertion a typed caller has to write.
-type stdMap struct{ m sync.Map }
-
-func (s *stdMap) Load(key int) (int, bool) {
-	v, ok := s.m.Load(key)
-	if !ok {
-		return 0, false
-	}
-	return v.(int), true
-}
-
-func (s *stdMap) Store(key, value int) { s.m.Store(key, value) }
 
 // shardedMap is concurrent-map under the method names of sync.Map.
 type shardedMap struct{ m cmap.ConcurrentMap[int, int] }
@@ -76,13 +56,13 @@ func shardOf(key int) uint32 { return uint32(key) * 0x9e3779b1 }
 // Writes store key + g*MapKeys for a growing g, so that a read can check
 // that the value it got was stored for its key. The workers wait on a
 // channel that release closes.
-func mapTrial(m mapUnderTest, wl Workload) trial {
+func mapTrial(m tests.Map[int, int], wl Workload) trial {
 	for k := range MapKeys {
 		m.Store(k, k)
 	}
 	gate := make(chan struct{})
 	return trial{
-		block:   func() {},
+		hold:    func() {},
 		release: func() { close(gate) },
 		work: func(w *worker, ready func()) {
 			const mask = MapKeys - 1 // MapKeys is a power of two
@@ -106,10 +86,10 @@ func mapTrial(m mapUnderTest, wl Workload) trial {
 				w.sum += v
 			}
 		},
-		check: func(ws []paddedWorker) error {
+		check: func(ws []asm.Padded[worker]) error {
 			bad := 0
 			for i := range ws {
-				bad += ws[i].bad
+				bad += ws[i].Value.bad
 			}
 			if bad > 0 {
 				return fmt.Errorf("%d loads missed a present key or returned a value stored for another key", bad)

@@ -6,19 +6,19 @@ import (
 	"sync/atomic"
 )
 
-// CleanDirtyMap is design 5, the first sync.Map CL the seed quotes in §3
-// (golang.org/cl/33912): a clean map that Loads read without locking and a
+// CleanDirtyMap is the design of the first sync.Map CL (golang.org/cl/33912,
+// for golang/go#18177): a clean map that Loads read without locking and a
 // dirty map that every write updates under a mutex, with at most one of the
 // two non-nil. The first write after a promotion copies clean into dirty and
 // drops clean, so that until enough Loads have missed (taken the mutex) to
-// pay for it, every Load takes the mutex; once misses reach len(dirty), dirty
-// becomes clean.
+// pay for it, every Load takes the mutex; once misses reach len(dirty),
+// dirty becomes clean.
 //
-// Its flaw: a write, even an overwrite of a key present, copies the whole map
-// when clean is in use and sends every Load to the mutex until the next
+// Its flaw: a write, even an overwrite of a key present, copies the whole
+// map when clean is in use and sends every Load to the mutex until the next
 // promotion, so interleaved reads and writes copy the map back and forth.
-// rsc's review asked for what §3.1 then built: both maps at once, and a key
-// once in read staying on the lock-free path.
+// rsc's review asked for what the final design built: both maps at once, and
+// a key once in read staying on the lock-free path.
 //
 // The zero CleanDirtyMap is empty and ready for use. It must not be copied
 // after first use. It has sync.Map's methods and, as for sync.Map, a write

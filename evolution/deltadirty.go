@@ -5,10 +5,10 @@ import (
 	"sync/atomic"
 )
 
-// DeltaDirtyMap is design 7, the seed's §3.2 "may dirty hold only the
-// increments?": the final sync.Map's read and dirty maps, except that dirty
-// holds only the keys read lacks instead of a full copy, so no expunged state
-// is needed to keep the two in step.
+// DeltaDirtyMap asks of the final sync.Map "may dirty hold only the
+// increments?": it has sync.Map's read and dirty maps, except that dirty
+// holds only the keys read lacks instead of a full copy, so no expunged
+// state is needed to keep the two in step.
 //
 // The price is what makes the design lose. A deleted entry (p == nil) in
 // read may never be revived on the lock-free path, since promotion drops
@@ -275,20 +275,7 @@ func (m *DeltaDirtyMap[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 // It promotes dirty first, so that it iterates over an immutable map and f
 // may call any method.
 func (m *DeltaDirtyMap[K, V]) Range(f func(key K, value V) bool) {
-	read := m.loadView()
-	if read.amended {
-		m.mu.Lock()
-		if m.loadView().amended {
-			m.promoteLocked()
-		}
-		read = m.loadView()
-		m.mu.Unlock()
-	}
-	for k, e := range read.m {
-		if v, ok := e.load(); ok && !f(k, v) {
-			return
-		}
-	}
+	rangeRead(&m.mu, &m.read, m.promoteLocked, f)
 }
 
 // Clear deletes all the entries.

@@ -2,8 +2,9 @@ package evolution
 
 import "testing"
 
-// TestDeltaDirtyMapDisjoint checks §3.2's invariant after random operations:
-// no key is in both read and dirty, and dirty's entries are live.
+// TestDeltaDirtyMapDisjoint checks the design's invariant after random
+// operations: no key is in both read and dirty, and dirty's entries are
+// live.
 func TestDeltaDirtyMapDisjoint(t *testing.T) {
 	var m DeltaDirtyMap[int, int]
 	for i := range 5000 {
@@ -29,9 +30,9 @@ func TestDeltaDirtyMapDisjoint(t *testing.T) {
 	}
 }
 
-// TestDeltaDirtyMapDeleteThenLoad shows the cost §3.2 pays: a Load of a key
-// deleted from read takes the mutex and, dirty being empty, republishes read
-// without the key, a copy of the whole map.
+// TestDeltaDirtyMapDeleteThenLoad shows the cost the design pays: a Load of
+// a key deleted from read takes the mutex and, dirty being empty,
+// republishes read without the key, a copy of the whole map.
 func TestDeltaDirtyMapDeleteThenLoad(t *testing.T) {
 	var m DeltaDirtyMap[int, int]
 	for k := range 100 {

@@ -7,24 +7,23 @@ import (
 	"github.com/readmostly/readmostly/asm"
 )
 
-// DistributedRWMutex is design 1, seed §2.2.1: dvyukov's distributed
-// RWMutex from golang/go#17973, one sync.RWMutex per P found through
-// runtime.GetProcLocal (a proposed API that never landed), here through
-// asm.Current. RLock read-locks the current slot's mutex, Lock write-locks
-// every slot in order.
+// DistributedRWMutex is dvyukov's distributed RWMutex from golang/go#17973:
+// one sync.RWMutex per P found through runtime.GetProcLocal (a proposed API
+// that never landed), here through asm.Current. RLock read-locks the current
+// slot's mutex, Lock write-locks every slot in order.
 //
-// Its flaw, which the seed points out and TestDistributedRWMutexMovedReader
-// shows: RUnlock looks the slot up again. A goroutine may move to another
-// CPU (or P) between RLock and RUnlock, after a system call, a preemption or
-// a blocking operation, and then releases a mutex it never locked. If no
-// other reader holds that mutex, sync.RWMutex detects the imbalance and the
-// program dies with "fatal error: sync: RUnlock of unlocked RWMutex". If
-// another reader holds it, the release silently takes that reader's place:
-// that reader, still reading, is no longer counted where a writer looks, and
-// the slot first locked stays read-locked until some other reader moves the
-// opposite way; when none does, that reader's own RUnlock crashes. The read
-// lock of RLocker, bound to one slot, is the fix dvyukov gave in the same
-// thread, and design 2 makes it the only read path.
+// Its flaw, which TestDistributedRWMutexMovedReader shows: RUnlock looks the
+// slot up again. A goroutine may move to another CPU (or P) between RLock
+// and RUnlock, after a system call, a preemption or a blocking operation,
+// and then releases a mutex it never locked. If no other reader holds that
+// mutex, sync.RWMutex detects the imbalance and the program dies with "fatal
+// error: sync: RUnlock of unlocked RWMutex". If another reader holds it, the
+// release silently takes that reader's place: that reader, still reading, is
+// no longer counted where a writer looks, and the slot first locked stays
+// read-locked until some other reader moves the opposite way; when none
+// does, that reader's own RUnlock crashes. The read lock of RLocker, bound
+// to one slot, is the fix dvyukov gave in the same thread, and PerCPURWMutex
+// makes it the only read path.
 //
 // The zero DistributedRWMutex is unlocked; it allocates its slots on first
 // use. It must not be copied after first use. As with sync.RWMutex, the n'th
@@ -85,6 +84,6 @@ func (m *DistributedRWMutex) Unlock() { m.rwSlots().unlockAll() }
 
 // RLocker returns the read locker of the caller's current slot. Its Lock and
 // Unlock act on that slot wherever the caller runs later, which is the
-// correct way to use the design: take the handle once, then lock and unlock
-// through it. It does not allocate.
+// correct way to use the design: take a handle, then lock and unlock
+// through it. Once the slots exist it does not allocate.
 func (m *DistributedRWMutex) RLocker() sync.Locker { return m.local().RLocker() }

@@ -1,6 +1,7 @@
 package evolution
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +17,11 @@ func movable(slot *int) *DistributedRWMutex {
 // writerWait bounds how long a test waits to decide that a writer is blocked.
 const writerWait = 100 * time.Millisecond
 
-// TestDistributedRWMutexMovedReader is the seed's objection to §2.2.1, run
+// TestDistributedRWMutexMovedReader is the design's flaw, run
 // deterministically: the reader read-locks slot 0, moves to slot 1, and
-// RUnlock, looking the slot up again, releases slot 1's mutex, which it never
-// locked. sync.RWMutex catches the imbalance and the program dies; no recover
-// can hide it, hence the child process.
+// RUnlock, looking the slot up again, releases slot 1's mutex, which it
+// never locked. sync.RWMutex catches the imbalance and the program dies; no
+// recover can hide it, hence the child process.
 func TestDistributedRWMutexMovedReader(t *testing.T) {
 	tests.ExpectPanic(t, "sync: RUnlock of unlocked RWMutex", func() {
 		slot := 0
@@ -72,34 +73,21 @@ func TestDistributedRWMutexRLockerMoves(t *testing.T) {
 	slot := 0
 	m := movable(&slot)
 	h := m.RLocker()
-	h.Lock()
-	slot = 1
-	blocked, wait := writerBlocks(m, writerWait)
-	if !blocked {
-		t.Fatal("a writer got in while a handle held a read lock")
-	}
-	h.Unlock()
-	wait()
+	moveReader(t, &slot, m, h.Lock, h.Unlock)
 	if blocked, wait := writerBlocks(m, 10*time.Second); blocked {
 		wait()
 		t.Fatal("a writer was still blocked 10s after every reader left")
 	}
 }
 
-// TestDistributedRWMutexMovedReaderAdapter runs the moving reader through the
-// adapter LockDesigns uses: RUnlock finds the slot that holds the read lock.
+// TestDistributedRWMutexMovedReaderAdapter runs the moving reader through
+// releaseAnySlot, the adapter the package's benchmarks use: RUnlock finds the
+// slot that holds the read lock.
 func TestDistributedRWMutexMovedReaderAdapter(t *testing.T) {
 	slot := 0
 	m := movable(&slot)
 	l := releaseAnySlot(m)
-	l.RLock()
-	slot = 1
-	blocked, wait := writerBlocks(l, writerWait)
-	if !blocked {
-		t.Fatal("a writer got in while a reader was inside")
-	}
-	l.RUnlock()
-	wait()
+	moveReader(t, &slot, l, l.RLock, l.RUnlock)
 	for i := range 2 {
 		if !slotFree(m, i) {
 			t.Fatalf("slot %d still locked after every reader and writer left", i)
@@ -115,7 +103,7 @@ func TestReleaseAnySlotMisuse(t *testing.T) {
 	})
 }
 
-// TestPerCPURWMutexHandle checks design 2's contract: the handle RLock
+// TestPerCPURWMutexHandle checks PerCPURWMutex's contract: the handle RLock
 // returns excludes writers until it is released, from any goroutine.
 func TestPerCPURWMutexHandle(t *testing.T) {
 	m := NewPerCPURWMutex()
@@ -127,6 +115,22 @@ func TestPerCPURWMutexHandle(t *testing.T) {
 	done := make(chan struct{})
 	go func() { h.Unlock(); close(done) }() // released elsewhere
 	<-done
+	wait()
+}
+
+// moveReader read-locks through lock on slot 0, moves the reader to slot 1,
+// checks that a writer on w waits, unlocks through unlock, and returns once
+// the writer is done.
+func moveReader(t *testing.T, slot *int, w sync.Locker, lock, unlock func()) {
+	t.Helper()
+	*slot = 0
+	lock()
+	*slot = 1 // preempted, or back from a system call, on another P
+	blocked, wait := writerBlocks(w, writerWait)
+	if !blocked {
+		t.Fatal("a writer got in while a reader was inside")
+	}
+	unlock()
 	wait()
 }
 

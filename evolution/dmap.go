@@ -8,11 +8,10 @@ import (
 	"sync/atomic"
 )
 
-// DMap is design 3, seed §2.2.3: ianlancetaylor's distributed map from
-// golang/go#17973, an insert-only binary search tree whose nodes are
-// published with atomic pointers, plus a map of the keys looked up often,
-// cached in an atomic pointer so that a hit costs one map lookup and no
-// write to shared memory.
+// DMap is ianlancetaylor's distributed map from golang/go#17973: an
+// insert-only binary search tree whose nodes are published with atomic
+// pointers, plus a map of the keys looked up often, cached in an atomic
+// pointer so that a hit costs one map lookup and no write to shared memory.
 //
 // A lookup that misses the cached map walks the tree and counts, in the
 // node, that it had to. Once a node's count exceeds the cached map's length,
@@ -22,8 +21,8 @@ import (
 // Its flaws: keys can only be added (no delete, no overwrite; inserting a
 // key again with another value panics); the tree is not balanced, so keys
 // inserted in order make it a list; and two lookups that republish the map at
-// once may each drop the other's key from it (the seed's remark), which costs
-// only a later copy, since every key stays in the tree.
+// once may each drop the other's key from it, which costs only a later copy,
+// since every key stays in the tree.
 //
 // The zero DMap is empty and ready for use. A DMap must not be copied after
 // first use. An Insert of a key synchronizes before every Lookup that finds
@@ -155,17 +154,4 @@ func (d *DMap[K, V]) cacheKey(cache map[K]V, n *dmapNode[K, V]) {
 	maps.Copy(next, cache)
 	next[n.key] = n.val
 	d.cache.Store(&next)
-}
-
-// dmapAsMap gives a DMap the Map method set.
-type dmapAsMap[K cmp.Ordered, V comparable] struct{ d *DMap[K, V] }
-
-func (a dmapAsMap[K, V]) Load(key K) (V, bool) { return a.d.Lookup(key) }
-
-func (a dmapAsMap[K, V]) LoadOrStore(key K, value V) (V, bool) {
-	if v, ok := a.d.Lookup(key); ok {
-		return v, true
-	}
-	actual, inserted := a.d.insert(key, value)
-	return actual, !inserted
 }

@@ -1,6 +1,9 @@
 package evolution
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // entry is the slot for one key in the read/dirty designs without expunged
 // (DeltaDirtyMap, NoExpungedMap). It is shared by the maps that hold it, so
@@ -61,4 +64,25 @@ func loadView[K comparable, V any](p *atomic.Pointer[readView[K, V]]) readView[K
 		return *v
 	}
 	return readView[K, V]{}
+}
+
+// rangeRead is Range for the read/dirty designs without expunged: if the
+// view read points to is amended, it promotes dirty under mu with
+// promoteLocked, so that it iterates over an immutable map and f may call any
+// method; then it calls f for each live entry, stopping if f returns false.
+func rangeRead[K comparable, V any](mu *sync.Mutex, read *atomic.Pointer[readView[K, V]], promoteLocked func(), f func(key K, value V) bool) {
+	view := loadView(read)
+	if view.amended {
+		mu.Lock()
+		if loadView(read).amended {
+			promoteLocked()
+		}
+		view = loadView(read)
+		mu.Unlock()
+	}
+	for k, e := range view.m {
+		if v, ok := e.load(); ok && !f(k, v) {
+			return
+		}
+	}
 }

@@ -2,29 +2,29 @@ package evolution
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/readmostly/readmostly/syncmap"
 	"github.com/readmostly/readmostly/tests"
 )
 
 // The benchmarks run the workloads of drwmutex's and syncmap's benchmarks,
-// and the seed's own harness, over every design, so that one
-// `go test -bench . ./evolution/` shows the whole evolution. Every design is
-// driven through the same interface (RWLocker, ReadLockers, Map,
-// tests.SyncMap), so each pays the same interface call per operation.
+// and the harness of golang/go#17973, over every design of lockDesigns and
+// mapDesigns, so that one `go test -bench . ./evolution/` shows the whole
+// evolution. docs/benchmarks.md has the figures.
 
 // BenchmarkLockReadOnly is parallel RLock+RUnlock with no writer, through
-// RWLocker and, for the designs that have one, through a handle taken once
-// per goroutine (for designs 1 and 2 the handle is their own read path; their
-// RWLocker entries add the count that lets RUnlock find a held slot).
+// tests.RWLocker, and through RLocker handles: one per critical section, as
+// in `l := mu.RLocker(); l.Lock(); ...; l.Unlock()`, and one per goroutine,
+// taken once. For the per-slot designs the handles are their own read path;
+// the RWLocker rows add releaseAnySlot's count and search.
 func BenchmarkLockReadOnly(b *testing.B) {
-	for _, d := range LockDesigns() {
-		b.Run(d.Name, func(b *testing.B) {
+	// Three loops, not one over a sync.Locker: an adapter from RLock to
+	// Lock would add a dynamic call to the RWLocker rows.
+	for _, d := range lockDesigns {
+		b.Run(d.name, func(b *testing.B) {
 			b.ReportAllocs()
-			mu := d.New()
+			mu := d.new()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					mu.RLock()
@@ -33,12 +33,21 @@ func BenchmarkLockReadOnly(b *testing.B) {
 				}
 			})
 		})
-		if _, ok := d.New().(ReadLockers); !ok {
-			continue
-		}
-		b.Run(d.Name+"-handle", func(b *testing.B) {
+		b.Run(d.name+"-rlocker", func(b *testing.B) {
 			b.ReportAllocs()
-			mu := d.New().(ReadLockers)
+			mu := d.new().(rlockers)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					h := mu.RLocker()
+					h.Lock()
+					//lint:ignore SA2001 the empty critical section is the workload
+					h.Unlock()
+				}
+			})
+		})
+		b.Run(d.name+"-rlocker-per-goroutine", func(b *testing.B) {
+			b.ReportAllocs()
+			mu := d.new().(rlockers)
 			b.RunParallel(func(pb *testing.PB) {
 				h := mu.RLocker()
 				for pb.Next() {
@@ -51,15 +60,15 @@ func BenchmarkLockReadOnly(b *testing.B) {
 	}
 }
 
-// BenchmarkLockSeedHarness is the harness of golang/go#17973 that the seed
-// quotes in §2.1: ng goroutines wait on a write-locked mutex, then share b.N
-// RLock+RUnlock pairs as fast as they can once it is unlocked; the time runs
-// from Unlock to the last goroutine's end.
+// BenchmarkLockSeedHarness is the harness of golang/go#17973
+// (tests.SeedHarness): ng goroutines wait on a write-locked mutex, then share
+// b.N RLock+RUnlock pairs as fast as they can once it is unlocked; the time
+// runs from Unlock to the last goroutine's end.
 func BenchmarkLockSeedHarness(b *testing.B) {
-	for _, d := range LockDesigns() {
+	for _, d := range lockDesigns {
 		for ng := 1; ng <= 256; ng <<= 2 {
-			b.Run(fmt.Sprintf("%s/g=%d", d.Name, ng), func(b *testing.B) {
-				tests.SeedHarness(b, d.New(), ng)
+			b.Run(fmt.Sprintf("%s/g=%d", d.name, ng), func(b *testing.B) {
+				tests.SeedHarness(b, d.new(), ng)
 			})
 		}
 	}
@@ -69,9 +78,9 @@ func BenchmarkLockSeedHarness(b *testing.B) {
 // `every` operations, readers summing a small array under the lock.
 func BenchmarkLockWrites(b *testing.B) {
 	for _, every := range []int{100, 10} {
-		for _, d := range LockDesigns() {
-			b.Run(fmt.Sprintf("%d%%/%s", 100/every, d.Name), func(b *testing.B) {
-				tests.MixedWrites(b, d.New(), every)
+		for _, d := range lockDesigns {
+			b.Run(fmt.Sprintf("%d%%/%s", 100/every, d.name), func(b *testing.B) {
+				tests.MixedWrites(b, d.new(), every)
 			})
 		}
 	}
@@ -85,7 +94,7 @@ func scramble(i int) int {
 
 // fillMap stores the first n scrambled keys through LoadOrStore and loads
 // each once, which promotes the dirty maps of read/dirty designs.
-func fillMap(m Map[int, int], n int) {
+func fillMap(m insertMap, n int) {
 	for i := range n {
 		m.LoadOrStore(scramble(i), i)
 	}
@@ -94,54 +103,57 @@ func fillMap(m Map[int, int], n int) {
 	}
 }
 
-// mapWorkload is one map benchmark: fill is how many keys to store first,
-// perG the loop of one goroutine, whose first counter value i is unique to
-// it.
-type mapWorkload struct {
-	fill int
-	perG func(b *testing.B, pb *testing.PB, i int, m Map[int, int])
-}
-
-func runMapWorkload(b *testing.B, w mapWorkload) {
-	for _, d := range MapDesigns() {
-		b.Run(d.Name, func(b *testing.B) {
-			m := d.New()
-			fillMap(m, w.fill)
-			b.ReportAllocs()
-			b.ResetTimer()
-			var g atomic.Int64
-			b.RunParallel(func(pb *testing.PB) {
-				w.perG(b, pb, int(g.Add(1)-1)*b.N, m)
-			})
+// runMapDesigns runs perG in b.RunParallel on every concurrent map design,
+// filled by fillMap with fill keys. Goroutine g's counter starts at g*b.N, so
+// that the counters of two goroutines never meet.
+func runMapDesigns(b *testing.B, fill int, perG func(b *testing.B, pb *testing.PB, i int, m insertMap)) {
+	for _, d := range mapDesigns {
+		if !d.concurrent {
+			continue
+		}
+		b.Run(d.name, func(b *testing.B) {
+			m := d.new()
+			fillMap(m, fill)
+			runParallelFrom(b, func(pb *testing.PB, i int) { perG(b, pb, i, m) })
 		})
 	}
+}
+
+// runParallelFrom runs perG in b.RunParallel, goroutine g counting from g*b.N.
+func runParallelFrom(b *testing.B, perG func(pb *testing.PB, i int)) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	var g atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		perG(pb, int(g.Add(1)-1)*b.N)
+	})
 }
 
 // BenchmarkMapLoadHits loads 1023 present keys and one missing key in turn.
 func BenchmarkMapLoadHits(b *testing.B) {
 	const hits, misses = 1023, 1
-	runMapWorkload(b, mapWorkload{fill: hits, perG: func(_ *testing.B, pb *testing.PB, i int, m Map[int, int]) {
+	runMapDesigns(b, hits, func(_ *testing.B, pb *testing.PB, i int, m insertMap) {
 		for ; pb.Next(); i++ {
 			m.Load(scramble(i % (hits + misses)))
 		}
-	}})
+	})
 }
 
 // BenchmarkMapLoadMisses loads one present key and 1023 missing keys in turn.
 func BenchmarkMapLoadMisses(b *testing.B) {
 	const hits, misses = 1, 1023
-	runMapWorkload(b, mapWorkload{fill: hits, perG: func(_ *testing.B, pb *testing.PB, i int, m Map[int, int]) {
+	runMapDesigns(b, hits, func(_ *testing.B, pb *testing.PB, i int, m insertMap) {
 		for ; pb.Next(); i++ {
 			m.Load(scramble(i % (hits + misses)))
 		}
-	}})
+	})
 }
 
 // BenchmarkMapLoadOrStoreMixed is syncmap's LoadOrStoreBalanced: half the
 // calls find one of 128 keys present since the fill, half store a new key.
 func BenchmarkMapLoadOrStoreMixed(b *testing.B) {
 	const hits, misses = 128, 128
-	runMapWorkload(b, mapWorkload{fill: hits, perG: func(b *testing.B, pb *testing.PB, i int, m Map[int, int]) {
+	runMapDesigns(b, hits, func(b *testing.B, pb *testing.PB, i int, m insertMap) {
 		for ; pb.Next(); i++ {
 			if j := i % (hits + misses); j < hits {
 				if _, loaded := m.LoadOrStore(scramble(j), i); !loaded {
@@ -151,48 +163,30 @@ func BenchmarkMapLoadOrStoreMixed(b *testing.B) {
 				b.Fatalf("LoadOrStore loaded key %d that no one else stores", hits+i)
 			}
 		}
-	}})
+	})
 }
 
 // BenchmarkMapLoadOrStoreUnique stores a new key every call: the write-heavy
-// case seed 000 sends to sharded maps.
+// case that sharded maps are for.
 func BenchmarkMapLoadOrStoreUnique(b *testing.B) {
-	runMapWorkload(b, mapWorkload{perG: func(_ *testing.B, pb *testing.PB, i int, m Map[int, int]) {
+	runMapDesigns(b, 0, func(_ *testing.B, pb *testing.PB, i int, m insertMap) {
 		for ; pb.Next(); i++ {
 			m.LoadOrStore(scramble(i), i)
 		}
-	}})
+	})
 }
 
-// deletingDesigns are the designs with sync.Map's method set, for the
-// workloads that delete or overwrite.
-var deletingDesigns = []struct {
-	name string
-	new  func() tests.SyncMap[int, int]
-}{
-	{"cleandirty", func() tests.SyncMap[int, int] { return new(CleanDirtyMap[int, int]) }},
-	{"deltadirty", func() tests.SyncMap[int, int] { return new(DeltaDirtyMap[int, int]) }},
-	{"syncmap", func() tests.SyncMap[int, int] { return new(syncmap.Map[int, int]) }},
-	{"sharded", func() tests.SyncMap[int, int] { return new(ShardedMap[int, int]) }},
-	{"sync.Map", func() tests.SyncMap[int, int] { return tests.AnyAsInt(new(sync.Map)) }},
-}
-
-// runDeleting fills each deleting design with keys 0..n-1, promotes its
-// dirty map, and runs perG in b.RunParallel.
+// runDeleting fills each concurrent design with sync.Map's method set with
+// keys 0..n-1, promotes its dirty map, and runs perG in b.RunParallel.
 func runDeleting(b *testing.B, n int, perG func(pb *testing.PB, i int, m tests.SyncMap[int, int])) {
-	for _, d := range deletingDesigns {
-		b.Run(d.name, func(b *testing.B) {
-			m := d.new()
+	for name, newMap := range syncMapDesigns(true) {
+		b.Run(name, func(b *testing.B) {
+			m := newMap()
 			for k := range n {
 				m.Store(k, k)
 			}
 			m.Range(func(int, int) bool { return true }) // promote
-			b.ReportAllocs()
-			b.ResetTimer()
-			var g atomic.Int64
-			b.RunParallel(func(pb *testing.PB) {
-				perG(pb, int(g.Add(1)-1)*b.N, m)
-			})
+			runParallelFrom(b, func(pb *testing.PB, i int) { perG(pb, i, m) })
 		})
 	}
 }
@@ -215,10 +209,10 @@ func BenchmarkOverwriteRare(b *testing.B) {
 	})
 }
 
-// BenchmarkDeleteThenLoad is §3.2's case: delete a key, read it, store it
-// again, over 1024 keys, for the designs that can delete. DeltaDirtyMap pays
-// a copy of its read map for the load and for the store of each deleted key;
-// syncmap keeps all three on the lock-free path.
+// BenchmarkDeleteThenLoad is DeltaDirtyMap's weak case: delete a key, read
+// it, store it again, over 1024 keys, for the designs that can delete.
+// DeltaDirtyMap pays a copy of its read map for the load and for the store
+// of each deleted key; syncmap keeps all three on the lock-free path.
 func BenchmarkDeleteThenLoad(b *testing.B) {
 	const keys = 1024
 	runDeleting(b, keys, func(pb *testing.PB, i int, m tests.SyncMap[int, int]) {

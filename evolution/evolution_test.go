@@ -1,8 +1,7 @@
 package evolution
 
 import (
-	"fmt"
-	"strings"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,28 +12,15 @@ import (
 
 func TestMain(m *testing.M) { tests.VerifyMain(m) }
 
-// syncMapDesigns are the designs with sync.Map's whole method set.
-var syncMapDesigns = []struct {
-	name string
-	new  func() tests.SyncMap[int, int]
-	// concurrent reports whether the design is safe for concurrent use.
-	concurrent bool
-}{
-	{"cleandirty", func() tests.SyncMap[int, int] { return new(CleanDirtyMap[int, int]) }, true},
-	{"deltadirty", func() tests.SyncMap[int, int] { return new(DeltaDirtyMap[int, int]) }, true},
-	{"noexpunged", func() tests.SyncMap[int, int] { return new(NoExpungedMap[int, int]) }, false},
-	{"sharded", func() tests.SyncMap[int, int] { return new(ShardedMap[int, int]) }, true},
-}
-
 func TestMapModel(t *testing.T) {
 	runs := 200
 	if testing.Short() {
 		runs = 20
 	}
-	for _, d := range syncMapDesigns {
-		t.Run(d.name, func(t *testing.T) {
+	for name, newMap := range syncMapDesigns(false) {
+		t.Run(name, func(t *testing.T) {
 			for seed := range uint64(runs) {
-				tests.CheckMapModel(t, d.new, 500, seed)
+				tests.CheckMapModel(t, newMap, 500, seed)
 			}
 		})
 	}
@@ -44,10 +30,45 @@ func FuzzMapModel(f *testing.F) {
 	f.Add([]byte{0x01, 0x23, 0x10, 0x45, 0x04, 0x00, 0x00, 0x11, 0x08, 0x00})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ops := tests.MapOpsFromBytes(data)
-		for _, d := range syncMapDesigns {
-			tests.CheckMapOps(t, d.new, ops)
+		for _, newMap := range syncMapDesigns(false) {
+			tests.CheckMapOps(t, newMap, ops)
 		}
 	})
+}
+
+// TestInsertOnlyModel checks the designs without sync.Map's whole method
+// set (DMap, TwoMap) against a builtin map: random LoadOrStores and Loads.
+func TestInsertOnlyModel(t *testing.T) {
+	for _, d := range mapDesigns {
+		if _, full := asSyncMap(d.new()); full {
+			continue
+		}
+		t.Run(d.name, func(t *testing.T) {
+			for seed := range uint64(20) {
+				r := rand.New(rand.NewPCG(seed, 1))
+				m := d.new()
+				want := make(map[int]int)
+				for i := range 2000 {
+					k := r.IntN(200)
+					if r.IntN(3) == 0 {
+						v, loaded := m.LoadOrStore(k, i)
+						wv, wloaded := want[k]
+						if !wloaded {
+							want[k], wv = i, i
+						}
+						if v != wv || loaded != wloaded {
+							t.Fatalf("seed %d: LoadOrStore(%d, %d) = %d, %v; want %d, %v", seed, k, i, v, loaded, wv, wloaded)
+						}
+						continue
+					}
+					v, ok := m.Load(k)
+					if wv, wok := want[k]; v != wv || ok != wok {
+						t.Fatalf("seed %d: Load(%d) = %d, %v; want %d, %v", seed, k, v, ok, wv, wok)
+					}
+				}
+			}
+		})
+	}
 }
 
 // TestMapConcurrentCounters has workers increment shared counters with
@@ -56,12 +77,9 @@ func FuzzMapModel(f *testing.F) {
 // worker must read back its own keys as it left them.
 func TestMapConcurrentCounters(t *testing.T) {
 	const counters, workers, ownKeys = 4, 4, 8
-	for _, d := range syncMapDesigns {
-		if !d.concurrent {
-			continue
-		}
-		t.Run(d.name, func(t *testing.T) {
-			m := d.new()
+	for name, newMap := range syncMapDesigns(true) {
+		t.Run(name, func(t *testing.T) {
+			m := newMap()
 			for c := range counters {
 				m.Store(c, 0)
 			}
@@ -118,14 +136,17 @@ func TestMapConcurrentCounters(t *testing.T) {
 	}
 }
 
-// TestMapDesignsLoadOrStore drives every design of MapDesigns through the
-// Map interface: workers race to LoadOrStore the same keys with their own
-// values, and all must agree on one winner per key, which Load then returns.
+// TestMapDesignsLoadOrStore drives every concurrent map design: workers race
+// to LoadOrStore the same keys with their own values, and all must agree on
+// one winner per key, which Load then returns.
 func TestMapDesignsLoadOrStore(t *testing.T) {
 	const workers, keys = 4, 512
-	for _, d := range MapDesigns() {
-		t.Run(d.Name, func(t *testing.T) {
-			m := d.New()
+	for _, d := range mapDesigns {
+		if !d.concurrent {
+			continue
+		}
+		t.Run(d.name, func(t *testing.T) {
+			m := d.new()
 			got := make([][]int, workers)
 			var wg sync.WaitGroup
 			for w := range workers {
@@ -164,13 +185,12 @@ func TestMapDesignsLoadOrStore(t *testing.T) {
 	}
 }
 
-// TestLockDesignsExclude checks, for every design of LockDesigns, that a
-// writer is alone: writers update two fields that readers must always see
-// equal.
+// TestLockDesignsExclude checks, for every lock design, that a writer is
+// alone: writers update two fields that readers must always see equal.
 func TestLockDesignsExclude(t *testing.T) {
-	for _, d := range LockDesigns() {
-		t.Run(d.Name, func(t *testing.T) {
-			mu := d.New()
+	for _, d := range lockDesigns {
+		t.Run(d.name, func(t *testing.T) {
+			mu := d.new()
 			var a, b int
 			var torn atomic.Bool
 			tests.Hammer(t, tests.StressTime(200*time.Millisecond), 4, func(w, i int) bool {
@@ -195,24 +215,6 @@ func TestLockDesignsExclude(t *testing.T) {
 	}
 }
 
-func TestDesignListsNamed(t *testing.T) {
-	seen := make(map[string]bool)
-	for _, d := range LockDesigns() {
-		seen[d.Name] = true
-	}
-	for _, d := range MapDesigns() {
-		seen[d.Name] = true
-	}
-	for _, name := range []string{"distributed", "percpu", "drwmutex", "sync.RWMutex", "dmap", "twomap", "cleandirty", "deltadirty", "syncmap", "sharded", "sync.Map"} {
-		if !seen[name] {
-			t.Errorf("no design named %q", name)
-		}
-	}
-	if n := len(LockDesigns()) + len(MapDesigns()); len(seen) != n {
-		t.Errorf("%d designs but %d distinct names", n, len(seen))
-	}
-}
-
 // writerBlocks starts a writer that takes l and releases it at once, and
 // reports whether it is still waiting for l after d. If it is, the caller
 // must free l and then call wait, which returns once the writer is done.
@@ -231,21 +233,4 @@ func writerBlocks(l sync.Locker, d time.Duration) (blocked bool, wait func()) {
 	case <-time.After(d):
 		return true, func() { <-done }
 	}
-}
-
-// mustPanic calls fn and fails t unless it panics with a message containing
-// want.
-func mustPanic(t *testing.T, want string, fn func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic; want one containing %q", want)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Fatalf("panic %q does not contain %q", msg, want)
-		}
-	}()
-	fn()
 }

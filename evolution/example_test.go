@@ -6,43 +6,6 @@ import (
 	"github.com/readmostly/readmostly/evolution"
 )
 
-// Every design is driven through one interface, so a benchmark or the
-// contention command can walk the whole evolution in order.
-func ExampleMapDesigns() {
-	for _, d := range evolution.MapDesigns() {
-		m := d.New()
-		m.LoadOrStore(1, 10)
-		v, ok := m.Load(1)
-		fmt.Println(d.Name, v, ok)
-	}
-	// Output:
-	// dmap 10 true
-	// twomap 10 true
-	// cleandirty 10 true
-	// deltadirty 10 true
-	// syncmap 10 true
-	// sharded 10 true
-	// sync.Map 10 true
-}
-
-func ExampleLockDesigns() {
-	for _, d := range evolution.LockDesigns() {
-		mu := d.New()
-		mu.RLock()
-		//lint:ignore SA2001 the example only shows the method set
-		mu.RUnlock()
-		mu.Lock()
-		//lint:ignore SA2001 the example only shows the method set
-		mu.Unlock()
-		fmt.Println(d.Name)
-	}
-	// Output:
-	// distributed
-	// percpu
-	// drwmutex
-	// sync.RWMutex
-}
-
 // A DMap only grows: inserting a key again with another value is a bug it
 // reports by panicking.
 func ExampleDMap() {
@@ -66,6 +29,20 @@ func ExampleDistributedRWMutex_RLocker() {
 	// ... read; the goroutine may be rescheduled anywhere ...
 	//lint:ignore SA2001 the elided read is the critical section
 	r.Unlock()
+	mu.Lock()
+	fmt.Println("writer in")
+	mu.Unlock()
+	// Output: writer in
+}
+
+// A PerCPURWMutex's read lock is a handle: RLock returns it, and the reader
+// releases the lock through it, wherever it runs by then.
+func ExamplePerCPURWMutex() {
+	mu := evolution.NewPerCPURWMutex()
+	l := mu.RLock()
+	// ... read ...
+	//lint:ignore SA2001 the elided read is the critical section
+	l.Unlock()
 	mu.Lock()
 	fmt.Println("writer in")
 	mu.Unlock()

@@ -6,27 +6,28 @@ import (
 	"sync/atomic"
 )
 
-// NoExpungedMap is design 8, the seed's §3.3 "can we do without expunged?":
-// the final sync.Map with its expunged state removed. A deleted entry is
-// nil, and a store may revive a nil entry on the lock-free path, as in the
-// final design. When a new key needs a dirty map, dirtyLocked copies read's
-// live entries into it and skips the deleted ones, as tryExpungeLocked does,
-// but with a plain check of p instead of a compare-and-swap to expunged. It
-// also republishes read without the skipped entries, since an entry left in
-// read but not in dirty would lose every later lock-free store to it at the
-// next promotion.
+// NoExpungedMap asks of the final sync.Map "can we do without expunged?": it
+// is sync.Map with its expunged state removed. A deleted entry is nil, and a
+// store may revive a nil entry on the lock-free path, as in the final
+// design. When a new key needs a dirty map, dirtyLocked copies read's live
+// entries into it and skips the deleted ones, as tryExpungeLocked does, but
+// with a plain check of p instead of a compare-and-swap to expunged. It also
+// republishes read without the skipped entries, since an entry left in read
+// but not in dirty would lose every later lock-free store to it at the next
+// promotion.
 //
-// The flaw is the race the seed describes: the check and the decision are
-// not atomic. A Store that loaded read before dirtyLocked republished it can
-// set p of an entry that dirtyLocked has just found nil and is leaving out
-// of both maps; the value is then in no map, and the Store is lost.
+// The flaw is a race: the check and the decision are not atomic. A Store
+// that loaded read before dirtyLocked republished it can set p of an entry
+// that dirtyLocked has just found nil and is leaving out of both maps; the
+// value is then in no map, and the Store is lost.
 // TestNoExpungedMapLosesStore shows it deterministically through a hook that
 // runs the Store inside that window. In the final design the CAS from nil to
 // expunged makes the Store either land before the check (and the entry is
 // kept) or see expunged (and take the mutex to put the entry back).
 //
 // Sequentially the design is correct, and passes the same model test as
-// syncmap. It exists for that contrast; never use it concurrently.
+// syncmap. It exists for that contrast; never use it concurrently. Its code
+// is syncmap's less expunged, so it repeats syncmap's on purpose.
 //
 // The zero NoExpungedMap is empty and ready for use. It must not be copied
 // after first use.
@@ -93,10 +94,15 @@ func (m *NoExpungedMap[K, V]) entryLocked(key K) *entry[V] {
 // misses have paid for copying it.
 func (m *NoExpungedMap[K, V]) missLocked() {
 	if m.misses++; m.misses >= len(m.dirty) {
-		m.read.Store(&readView[K, V]{m: m.dirty})
-		m.dirty = nil
-		m.misses = 0
+		m.promoteLocked()
 	}
+}
+
+// promoteLocked publishes dirty, which holds every entry, as the new read.
+func (m *NoExpungedMap[K, V]) promoteLocked() {
+	m.read.Store(&readView[K, V]{m: m.dirty})
+	m.dirty = nil
+	m.misses = 0
 }
 
 // dirtyLocked builds dirty from read's live entries and republishes read
@@ -214,22 +220,7 @@ func (m *NoExpungedMap[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 // Range calls f for each key and value present, stopping if f returns false.
 // It promotes dirty first, so that it iterates over an immutable map.
 func (m *NoExpungedMap[K, V]) Range(f func(key K, value V) bool) {
-	read := m.loadView()
-	if read.amended {
-		m.mu.Lock()
-		if read = m.loadView(); read.amended {
-			read = readView[K, V]{m: m.dirty}
-			m.read.Store(&read)
-			m.dirty = nil
-			m.misses = 0
-		}
-		m.mu.Unlock()
-	}
-	for k, e := range read.m {
-		if v, ok := e.load(); ok && !f(k, v) {
-			return
-		}
-	}
+	rangeRead(&m.mu, &m.read, m.promoteLocked, f)
 }
 
 // Clear deletes all the entries.

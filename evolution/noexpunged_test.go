@@ -6,10 +6,10 @@ import (
 	"github.com/readmostly/readmostly/syncmap"
 )
 
-// TestNoExpungedMapLosesStore opens §3.3's race window with the test hook: a
-// Store of a deleted key lands, on the lock-free path, between dirtyLocked's
-// check that the key's entry is deleted and its decision to leave the entry
-// out. The Store returns, yet the key is gone.
+// TestNoExpungedMapLosesStore opens the design's race window with the test
+// hook: a Store of a deleted key lands, on the lock-free path, between
+// dirtyLocked's check that the key's entry is deleted and its decision to
+// leave the entry out. The Store returns, yet the key is gone.
 func TestNoExpungedMapLosesStore(t *testing.T) {
 	var m NoExpungedMap[string, int]
 	m.Store("a", 1)

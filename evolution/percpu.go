@@ -6,12 +6,12 @@ import (
 	"github.com/readmostly/readmostly/asm"
 )
 
-// PerCPURWMutex is design 2, the drwmutex library the seed mentions under
-// §2.2.1 (jonhoo/drwmutex): one sync.RWMutex per CPU, each padded to its own
-// cache-line block, a writer that locks every one in order, and read locks
-// taken only through a handle bound to the slot the reader ran on. Since the
-// handle, not a second lookup, says which mutex to release, a reader may move
-// between locking and unlocking.
+// PerCPURWMutex is the design of github.com/jonhoo/drwmutex, a per-CPU
+// RWMutex library older than golang/go#17973: one sync.RWMutex per CPU, each
+// padded to its own cache-line block, a writer that locks every one in
+// order, and read locks taken only through a handle bound to the slot the
+// reader ran on. Since the handle, not a second lookup, says which mutex to
+// release, a reader may move between locking and unlocking.
 //
 // Its flaws are those of its API: it is not a drop-in sync.RWMutex (RLock
 // returns the handle that must release the lock, and code that RLocks in one

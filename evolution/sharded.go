@@ -4,19 +4,18 @@ import (
 	"hash/maphash"
 	"iter"
 	"sync"
-	"unsafe"
 
 	"github.com/readmostly/readmostly/asm"
 )
 
-// ShardedMap is design 9, the pointer at the end of seed 000: for workloads
-// that write too often for sync.Map, orcaman/concurrent-map's idea of
-// splitting one mutex-guarded map into shards, each a builtin map behind its
-// own RWMutex, picked by a hash of the key (here hash/maphash, randomly
-// seeded per map; before Go 1.24, which brought maphash.Comparable, only
-// string and integer keys are spread, and keys of other types share one
-// shard). Writers to different shards never meet, and a shard's
-// mutex is held only for one map operation.
+// ShardedMap is the usual answer for workloads that write too often for
+// sync.Map: github.com/orcaman/concurrent-map's idea of splitting one
+// mutex-guarded map into shards, each a builtin map behind its own RWMutex,
+// picked by a hash of the key (here hash/maphash, randomly seeded per map;
+// before Go 1.24, which brought maphash.Comparable, only string and integer
+// keys are spread, and keys of other types share one shard). Writers to
+// different shards never meet, and a shard's mutex is held only for one map
+// operation.
 //
 // Its flaw is the read side: every Load still writes its shard's RWMutex
 // reader count, so readers of the same shard contend as on any RWMutex, and
@@ -37,10 +36,13 @@ type ShardedMap[K comparable, V any] struct {
 // enough that a few dozen writing goroutines rarely meet.
 const shardCount = 32
 
+// A shard is a builtin map behind an RWMutex. ShardedMap's methods do on one
+// shard what tests.MutexMap's do on a whole map, written again here because
+// the package imports no test kit.
 type shard[K comparable, V any] struct {
 	mu sync.RWMutex
 	m  map[K]V // nil until the shard's first store; requires mu
-	_  [asm.CacheLineSize - unsafe.Sizeof(sync.RWMutex{}) - unsafe.Sizeof(map[K]V(nil))]byte
+	_  asm.CacheLinePad
 }
 
 func (m *ShardedMap[K, V]) shardFor(key K) *shard[K, V] {

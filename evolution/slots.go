@@ -8,10 +8,10 @@ import (
 	"github.com/readmostly/readmostly/asm"
 )
 
-// rwSlots are the per-CPU locks that designs 1 and 2 share: one
-// sync.RWMutex per slot, each alone in its cache-line block. A writer locks
-// every slot in index order, so two writers cannot deadlock and a writer
-// holding them all excludes every reader.
+// rwSlots are the per-CPU locks that DistributedRWMutex and PerCPURWMutex
+// share: one sync.RWMutex per slot, each alone in its cache-line block. A
+// writer locks every slot in index order, so two writers cannot deadlock and
+// a writer holding them all excludes every reader.
 type rwSlots struct {
 	slots []asm.Padded[rwSlot]
 	mask  int // len(slots) - 1; len(slots) is a power of two
@@ -52,8 +52,10 @@ type slotted interface {
 	slotIndex() int
 }
 
-// releaseAnySlot makes a per-slot design usable through RWLocker, whose
-// RUnlock has no handle to say which slot the read lock was taken on.
+// releaseAnySlot gives a per-slot design sync.RWMutex's method set, whose
+// RUnlock has no handle to say which slot the read lock was taken on: the
+// package's tests and benchmarks drive both designs through it, as they
+// drive sync.RWMutex.
 //
 // It relies on an observation about per-slot sync.RWMutex locks: a writer
 // gets in only once it holds every slot, that is once every slot's reader
@@ -64,7 +66,7 @@ type slotted interface {
 // the current CPU's, that still has one. The count lives beside the slot's
 // mutex, so it costs one uncontended atomic add on a line the reader writes
 // anyway.
-func releaseAnySlot(l slotted) RWLocker { return anySlotReleaser{l} }
+func releaseAnySlot(l slotted) anySlotReleaser { return anySlotReleaser{l} }
 
 type anySlotReleaser struct{ slotted }
 

@@ -6,9 +6,8 @@ import (
 	"sync/atomic"
 )
 
-// TwoMap is design 4, seed §2.2.4: bcmills' first demo of what became
-// sync.Map (golang/go#17973), DMap's idea with a map in place of the tree.
-// Loads read an immutable tenured map without locking; keys stored since the
+// TwoMap is bcmills' first demo of what became sync.Map (golang/go#17973),
+// DMap's idea with a map in place of the tree. Loads read an immutable tenured map without locking; keys stored since the
 // last promotion live in a live map, a full copy of tenured plus the new
 // keys, guarded by an RWMutex. Loads that reach the live map count; once
 // they are as many as it has keys, the live map becomes the tenured one, and
@@ -108,12 +107,4 @@ func (m *TwoMap[K, V]) tenuredLen() int {
 		return len(*p)
 	}
 	return 0
-}
-
-// twoMapAsMap gives a TwoMap the Map method set.
-type twoMapAsMap[K comparable, V any] struct{ m *TwoMap[K, V] }
-
-func (a twoMapAsMap[K, V]) Load(key K) (V, bool) { return a.m.Load(key) }
-func (a twoMapAsMap[K, V]) LoadOrStore(key K, value V) (V, bool) {
-	return a.m.StoreOrLoad(key, value)
 }

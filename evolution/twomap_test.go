@@ -1,36 +1,6 @@
 package evolution
 
-import (
-	"math/rand/v2"
-	"testing"
-)
-
-// TestTwoMapModel checks Load and StoreOrLoad against a builtin map.
-func TestTwoMapModel(t *testing.T) {
-	for seed := range uint64(20) {
-		r := rand.New(rand.NewPCG(seed, 2))
-		var m TwoMap[int, int]
-		want := make(map[int]int)
-		for i := range 2000 {
-			k := r.IntN(100)
-			if r.IntN(3) == 0 {
-				v, dup := m.StoreOrLoad(k, i)
-				wv, wdup := want[k]
-				if !wdup {
-					want[k], wv = i, i
-				}
-				if v != wv || dup != wdup {
-					t.Fatalf("seed %d: StoreOrLoad(%d, %d) = %d, %v; want %d, %v", seed, k, i, v, dup, wv, wdup)
-				}
-				continue
-			}
-			v, ok := m.Load(k)
-			if wv, wok := want[k]; v != wv || ok != wok {
-				t.Fatalf("seed %d: Load(%d) = %d, %v; want %d, %v", seed, k, v, ok, wv, wok)
-			}
-		}
-	}
-}
+import "testing"
 
 // TestTwoMapPromotes checks the promotion rule: once as many loads as live
 // has keys have reached live, live becomes tenured.

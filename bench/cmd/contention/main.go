@@ -252,6 +252,10 @@ Flags:
 		fmt.Fprintf(w, "  %-10s %-4s  %s\n", wl.Name, wl.Kind, wl.Doc)
 	}
 	fmt.Fprintf(w, "\nImplementations (default: all not marked \"on request\" that serve the workloads):\n")
+	width := 0
+	for _, impl := range bench.Impls() {
+		width = max(width, len(impl.Name))
+	}
 	for _, impl := range bench.Impls() {
 		note := ""
 		switch {
@@ -260,6 +264,6 @@ Flags:
 		case impl.Extra:
 			note = " (on request)"
 		}
-		fmt.Fprintf(w, "  %-22s %-4s  %s%s\n", impl.Name, impl.Kind, impl.Doc, note)
+		fmt.Fprintf(w, "  %-*s %-4s  %s%s\n", width, impl.Name, impl.Kind, impl.Doc, note)
 	}
 }

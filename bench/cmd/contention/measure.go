@@ -224,7 +224,7 @@ func nsPerOp(d time.Duration, n int) float64 {
 	return float64(d.Nanoseconds()) / float64(n)
 }
 
-// stopwatch is a bench.Timer.
+// stopwatch is a tests.Timer, for bench.Run.
 type stopwatch struct {
 	started time.Time // zero while stopped
 	elapsed time.Duration
