@@ -53,73 +53,107 @@ var oversubscribedShade = color.Gray{Y: 230}
 // writeChart draws wl's results, ns/op against GOMAXPROCS with one line per
 // implementation and one panel per goroutine count, to path.
 func writeChart(path string, format chartFormat, rep *report, wl bench.Workload) error {
-	var cells []result
-	for _, r := range rep.Results {
-		if r.Workload == wl.Name {
-			cells = append(cells, r)
-		}
+	data, err := chartDataFor(rep, wl)
+	if err != nil {
+		return err
 	}
-	if len(cells) == 0 {
-		return fmt.Errorf("no results for workload %s", wl.Name)
-	}
-	var impls []string
-	var procs, goroutines []int
-	for _, c := range cells {
-		impls = appendNew(impls, c.Impl)
-		procs = appendNew(procs, c.Procs)
-		goroutines = appendNew(goroutines, c.Goroutines)
-	}
-	slices.Sort(procs)
-	ns := make([]float64, len(cells))
-	for i, c := range cells {
-		ns[i] = c.NsPerOp
-	}
-	// One y range for all panels, so that panels compare at a glance.
-	yMin, yMax := slices.Min(ns)/1.3, slices.Max(ns)*1.3
-	xMin, xMax := float64(procs[0])/1.4, float64(procs[len(procs)-1])*1.4
-
 	legend := plot.NewLegend()
 	legend.Top, legend.Left = true, true
 	var panels []*plot.Plot
-	for _, g := range goroutines {
-		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s, %d goroutine%s", wl.Name, g, plural(g))
-		p.X.Label.Text = "GOMAXPROCS"
-		p.Y.Label.Text = "ns/op (lower is faster)"
-		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xMin, xMax, yMin, yMax
-		p.X.Tick.Marker = procTicks(procs, rep.Machine.CPUs)
-		p.Y.Tick.Marker = plot.TickerFunc(logTicks125)
-		if shade := oversubscribedArea(procs, rep.Machine.CPUs, xMax, yMin, yMax); shade != nil {
-			p.Add(shade)
-		}
-		p.Add(plotter.NewGrid())
-		for i, impl := range impls {
-			var xys plotter.XYs
-			for _, c := range cells {
-				if c.Impl == impl && c.Goroutines == g {
-					xys = append(xys, plotter.XY{X: float64(c.Procs), Y: c.NsPerOp})
-				}
-			}
-			line, points, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				return err
-			}
-			styleLine(line, points, i, impl == cells[0].Baseline)
-			p.Add(line, points)
-			if len(panels) == 0 {
-				legend.Add(impl, line, points)
-			}
+	for _, g := range data.goroutines {
+		p, err := data.panel(wl, g, rep.Machine.CPUs, &legend, len(panels) == 0)
+		if err != nil {
+			return err
 		}
 		panels = append(panels, p)
 	}
+	var note string
+	if rep.Machine.CPUs < data.procs[len(data.procs)-1] {
+		note = fmt.Sprintf("shaded: oversubscribed,\nGOMAXPROCS > %d CPUs", rep.Machine.CPUs)
+	}
+	return writeFile(path, drawTiles(format, panels, legend, note))
+}
 
-	tiles := len(panels) + 1 // the last one holds the legend
+// chartData is one workload's results, as a chart needs them.
+type chartData struct {
+	cells []result
+	// impls, procs and goroutines are the values the cells have, impls
+	// and goroutines in the order of the results, procs ascending.
+	impls             []string
+	procs, goroutines []int
+	// The axes' ranges, the same for all panels, so that panels compare
+	// at a glance.
+	xMin, xMax, yMin, yMax float64
+}
+
+// chartDataFor collects wl's results from rep.
+func chartDataFor(rep *report, wl bench.Workload) (chartData, error) {
+	var d chartData
+	for _, r := range rep.Results {
+		if r.Workload == wl.Name {
+			d.cells = append(d.cells, r)
+		}
+	}
+	if len(d.cells) == 0 {
+		return d, fmt.Errorf("no results for workload %s", wl.Name)
+	}
+	ns := make([]float64, len(d.cells))
+	for i, c := range d.cells {
+		d.impls = appendNew(d.impls, c.Impl)
+		d.procs = appendNew(d.procs, c.Procs)
+		d.goroutines = appendNew(d.goroutines, c.Goroutines)
+		ns[i] = c.NsPerOp
+	}
+	slices.Sort(d.procs)
+	d.yMin, d.yMax = slices.Min(ns)/1.3, slices.Max(ns)*1.3
+	d.xMin, d.xMax = float64(d.procs[0])/1.4, float64(d.procs[len(d.procs)-1])*1.4
+	return d, nil
+}
+
+// panel draws the results for g goroutines, one line per implementation,
+// and adds the lines to legend if addToLegend.
+func (d chartData) panel(wl bench.Workload, g, cpus int, legend *plot.Legend, addToLegend bool) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s, %d goroutine%s", wl.Name, g, plural(g))
+	p.X.Label.Text = "GOMAXPROCS"
+	p.Y.Label.Text = "ns/op (lower is faster)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = d.xMin, d.xMax, d.yMin, d.yMax
+	p.X.Tick.Marker = procTicks(d.procs, cpus)
+	p.Y.Tick.Marker = plot.TickerFunc(logTicks125)
+	if shade := oversubscribedArea(d.procs, cpus, d.xMax, d.yMin, d.yMax); shade != nil {
+		p.Add(shade)
+	}
+	p.Add(plotter.NewGrid())
+	for i, impl := range d.impls {
+		var xys plotter.XYs
+		for _, c := range d.cells {
+			if c.Impl == impl && c.Goroutines == g {
+				xys = append(xys, plotter.XY{X: float64(c.Procs), Y: c.NsPerOp})
+			}
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		styleLine(line, points, i, impl == d.cells[0].Baseline)
+		p.Add(line, points)
+		if addToLegend {
+			legend.Add(impl, line, points)
+		}
+	}
+	return p, nil
+}
+
+// drawTiles lays the panels out in as few rows of at most chartCols as hold
+// them and the legend, which takes the tile after the last panel, with note
+// below it, on a canvas of format, and returns the function that writes the
+// canvas.
+func drawTiles(format chartFormat, panels []*plot.Plot, legend plot.Legend, note string) func(io.Writer) (int64, error) {
+	tiles := len(panels) + 1
 	rows := (tiles + chartCols - 1) / chartCols
 	cols := (tiles + rows - 1) / rows
-	w, h := vg.Length(cols)*panelWidth, vg.Length(rows)*panelHeight
-	canvas, writeTo := format.canvas(w, h)
-	dc := draw.New(canvas)
+	canvas, writeTo := format.canvas(vg.Length(cols)*panelWidth, vg.Length(rows)*panelHeight)
 	grid := make([][]*plot.Plot, rows)
 	for r := range grid {
 		grid[r] = make([]*plot.Plot, cols)
@@ -131,18 +165,20 @@ func writeChart(path string, format chartFormat, rep *report, wl bench.Workload)
 	}
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
 		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
-	canvases := plot.Align(grid, t, dc)
+	canvases := plot.Align(grid, t, draw.New(canvas))
 	for i, p := range panels {
 		p.Draw(canvases[i/cols][i%cols])
 	}
-	legendTile := canvases[len(panels)/cols][len(panels)%cols]
-	legendTile = padCanvas(legendTile, 8*vg.Millimeter)
+	legendTile := padCanvas(canvases[len(panels)/cols][len(panels)%cols], 8*vg.Millimeter)
 	legend.Draw(legendTile)
-	if rep.Machine.CPUs < procs[len(procs)-1] {
-		note := fmt.Sprintf("shaded: oversubscribed,\nGOMAXPROCS > %d CPUs", rep.Machine.CPUs)
+	if note != "" {
 		legendTile.FillText(legend.TextStyle, vg.Point{X: legendTile.Min.X, Y: legendTile.Min.Y + 4*vg.Millimeter}, note)
 	}
+	return writeTo
+}
 
+// writeFile creates path and writes a drawn canvas to it.
+func writeFile(path string, writeTo func(io.Writer) (int64, error)) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -283,12 +283,13 @@ func TestTinyRun(t *testing.T) {
 	}
 
 	for _, wl := range []string{"read", "map-mixed"} {
-		checkSVG(t, filepath.Join(out, wl+".svg"))
-		checkPNG(t, filepath.Join(out, wl+".png"))
+		checkChart(t, filepath.Join(out, wl+".svg"), svgProblem)
+		checkChart(t, filepath.Join(out, wl+".png"), pngProblem)
 	}
 }
 
-func checkSVG(t *testing.T, path string) {
+// checkChart opens path and fails t with what check finds wrong with it.
+func checkChart(t *testing.T, path string, check func(r io.Reader) error) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -296,7 +297,14 @@ func checkSVG(t *testing.T, path string) {
 		return
 	}
 	defer f.Close()
-	d := xml.NewDecoder(f)
+	if err := check(f); err != nil {
+		t.Errorf("%s: %v", path, err)
+	}
+}
+
+// svgProblem reports what keeps r from being an SVG chart with labels.
+func svgProblem(r io.Reader) error {
+	d := xml.NewDecoder(r)
 	root := ""
 	texts := 0
 	for {
@@ -305,8 +313,7 @@ func checkSVG(t *testing.T, path string) {
 			break
 		}
 		if err != nil {
-			t.Errorf("%s is not well-formed XML: %v", path, err)
-			return
+			return fmt.Errorf("not well-formed XML: %v", err)
 		}
 		if el, ok := tok.(xml.StartElement); ok {
 			if root == "" {
@@ -319,24 +326,19 @@ func checkSVG(t *testing.T, path string) {
 	}
 	// Titles, axis labels, ticks and legend entries are all text.
 	if root != "svg" || texts < 10 {
-		t.Errorf("%s: root element %q with %d text elements, want svg with labels", path, root, texts)
+		return fmt.Errorf("root element %q with %d text elements, want svg with labels", root, texts)
 	}
+	return nil
 }
 
-func checkPNG(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
+// pngProblem reports what keeps r from being a PNG chart.
+func pngProblem(r io.Reader) error {
+	img, err := png.Decode(r)
 	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Errorf("%s does not decode as PNG: %v", path, err)
-		return
+		return fmt.Errorf("does not decode as PNG: %v", err)
 	}
 	if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 200 {
-		t.Errorf("%s is %v, too small for a chart", path, b)
+		return fmt.Errorf("%v is too small for a chart", b)
 	}
+	return nil
 }
