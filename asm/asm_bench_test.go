@@ -33,6 +33,15 @@ func BenchmarkCurrent(b *testing.B) {
 
 var benchSink atomic.Int64
 
+// BenchmarkDetection measures what detection costs once: probing the
+// features, pinning to every allowed CPU to validate, and timing each
+// supported strategy. It does not change the active strategy.
+func BenchmarkDetection(b *testing.B) {
+	for range b.N {
+		newDetection()
+	}
+}
+
 // BenchmarkFalseSharing has two goroutines increment two counters that lie
 // 8, 64 and 128 bytes apart. 8 is one shared line; 64 is two lines of one
 // 128-byte pair, which an adjacent-line prefetcher still moves together; 128

@@ -111,7 +111,7 @@ func TestReportedFeatures(t *testing.T) {
 	report := Report()
 	for _, pair := range strings.Split(expect, ",") {
 		name, want, _ := strings.Cut(pair, "=")
-		s, err := ParseStrategy(name)
+		s, err := parseStrategy(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,14 +161,49 @@ func TestSlotCountCoversEveryAnswer(t *testing.T) {
 }
 
 func TestStrategyNamesRoundTrip(t *testing.T) {
-	for _, s := range Strategies() {
-		got, err := ParseStrategy(s.String())
+	for s := range Strategy(numStrategies) {
+		got, err := parseStrategy(s.String())
 		if err != nil || got != s {
-			t.Errorf("ParseStrategy(%q) = %v, %v; want %v", s.String(), got, err, s)
+			t.Errorf("parseStrategy(%q) = %v, %v; want %v", s.String(), got, err, s)
 		}
 	}
-	if _, err := ParseStrategy("rdrand"); err == nil || !strings.Contains(err.Error(), "pid, rdpid") {
-		t.Errorf("ParseStrategy(rdrand) error = %v, want one listing the valid names", err)
+	if _, err := parseStrategy("rdrand"); err == nil || !strings.Contains(err.Error(), "pid, rdpid") {
+		t.Errorf("parseStrategy(rdrand) error = %v, want one listing the valid names", err)
+	}
+}
+
+// TestOfferedFollowsTheFeatures checks the rows detection starts from, for
+// machines this one is not: no assembly, no getcpu, no Linux, no bits.
+func TestOfferedFollowsTheFeatures(t *testing.T) {
+	all := features{getcpu: true, assembly: true, rdpid: true, rdtscp: true, gdtCPU: true}
+	for _, c := range []struct {
+		name        string
+		f           features
+		unsupported map[Strategy]string // strategy: what its note says
+	}{
+		{"everything", all, nil},
+		{"no assembly", features{getcpu: true}, map[Strategy]string{
+			RDPID: "no assembly", RDTSCP: "no assembly", LSL: "no assembly", CPUID: "no assembly"}},
+		{"no getcpu", features{assembly: true, gdtCPU: true}, map[Strategy]string{
+			Getcpu: "no getcpu system call", RDPID: "leaf 7 ECX bit 22", RDTSCP: "leaf 0x80000001 EDX bit 27"}},
+		{"not Linux", features{assembly: true, rdpid: true, rdtscp: true}, map[Strategy]string{
+			Getcpu: "no getcpu system call", LSL: "GDT segment is Linux's"}},
+	} {
+		info := offered(c.f)
+		for s := range Strategy(numStrategies) {
+			row := info[s]
+			why, unsupported := c.unsupported[s]
+			switch {
+			case row.Strategy != s:
+				t.Errorf("%s: row %d is for %v", c.name, s, row.Strategy)
+			case row.Supported == unsupported:
+				t.Errorf("%s: %v supported = %v (%s)", c.name, s, row.Supported, row.Note)
+			case unsupported && !strings.Contains(row.Note, why):
+				t.Errorf("%s: %v's note %q does not say %q", c.name, s, row.Note, why)
+			case row.Validated != (row.Supported && (s == PID || s == Getcpu)):
+				t.Errorf("%s: %v validated = %v before validation", c.name, s, row.Validated)
+			}
+		}
 	}
 }
 
@@ -186,7 +221,7 @@ func TestValidationRejectsWrongAnswersAndAcceptsRightOnes(t *testing.T) {
 		d.info[s] = StrategyInfo{Strategy: s, Supported: true}
 	}
 	d.validate(cpus, f.pin, map[Strategy]func() reading{
-		// The host's CPU, as RDTSCP answers on the reference VM.
+		// The host's CPU, as RDTSCP answers on a VM that runs it without its feature bit.
 		RDTSCP: func() reading { return reading{raw: 59, ok: true} },
 		// node 1, right CPU: the node bits must be masked off.
 		RDPID: func() reading { return reading{raw: 1<<12 | uint32(f.on), ok: true} },
@@ -228,9 +263,10 @@ func TestValidationBuildsTheAPICTableFromDistinctIDs(t *testing.T) {
 	}
 }
 
-// TestValidationChecksAPICIDsAgainstTheKernel replays the reference VM, whose
-// CPUID answers with the host's x2APIC ids (distinct, but not the guest's
-// 0 and 1), next to a machine whose ids the kernel agrees with.
+// TestValidationChecksAPICIDsAgainstTheKernel replays a virtual machine whose
+// CPUID answered with the host's x2APIC ids (distinct, but not the guest's 0
+// and 1; docs/benchmarks.md, section asm), next to a machine whose ids the
+// kernel agrees with.
 func TestValidationChecksAPICIDsAgainstTheKernel(t *testing.T) {
 	kernel := map[int][]uint32{0: {0, 0}, 1: {2, 2}}
 	if _, err := newAPICMap([]int{0, 1}, []reading{{raw: 59, ok: true}, {raw: 235, ok: true}}, kernel); err == nil ||

@@ -17,8 +17,9 @@ func rdtscp() uint32
 func lsl(selector uint32) (limit uint32, ok bool)
 
 // cpuidex executes CPUID. On a virtual machine every call may trap to the
-// hypervisor (measured at about 6.5 µs), so it never runs on a hot path
-// unless the CPUID strategy is forced.
+// hypervisor, which makes it the slowest instruction here by far, so it runs
+// on a hot path only under the CPUID strategy: where it is the cheapest that
+// validated, or where READMOSTLY_CPU forces it.
 func cpuidex(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
 
 const hasAssembly = true

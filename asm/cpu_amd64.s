@@ -1,7 +1,8 @@
 #include "textflag.h"
 
 // Each routine answers one CPU-number question with one instruction; which of
-// them may be trusted on the running machine is decided in strategy.go.
+// them the running machine offers is decided in detect.go, which of those
+// may be trusted in validate.go, and Current dispatches in strategy.go.
 
 // func rdpid() uint32
 TEXT ·rdpid(SB), NOSPLIT, $0-4

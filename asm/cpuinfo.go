@@ -12,10 +12,11 @@ import (
 // kernelAPICIDs returns, for each CPU, the APIC ids the kernel recorded for
 // it at boot ("apicid" and "initial apicid" in /proc/cpuinfo), or nil where
 // the kernel does not say. The CPUID strategy's table must agree with them:
-// on the reference VM, CPUID run in user space answers with the host CPU's
-// x2APIC id, which matches nothing the guest kernel knows and changes when
-// the host moves the vCPU, so a table built from one pass over the CPUs
-// goes stale (seen: 59 and 235 at detection, 162 on the second CPU later).
+// on a 2-vCPU guest of an AMD EPYC host (docs/benchmarks.md, section
+// asm), CPUID run in user space answered with the host CPU's x2APIC id,
+// which matches nothing the guest kernel knows and changes when the host
+// moves the vCPU, so a table built from one pass over the CPUs went stale
+// (seen: 59 and 235 at detection, 162 on the second CPU later).
 func kernelAPICIDs() map[int][]uint32 {
 	if runtime.GOOS != "linux" {
 		return nil

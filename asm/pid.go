@@ -26,8 +26,7 @@ func pid() int {
 
 // UsesPID reports whether Current answers with the P index, so that a hot
 // path can spell that case out with ProcPin and ProcUnpin: both inline to a
-// direct runtime call, where Current costs one call more (about 1 ns; see
-// BenchmarkCurrent).
+// direct runtime call, where Current costs one call more.
 func UsesPID() bool { return active.Load() == uint32(PID) }
 
 // ProcPin returns the index of the scheduler's P that runs the caller and

@@ -2,71 +2,35 @@ package asm
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
-
-	"github.com/klauspost/cpuid/v2"
-	"github.com/readmostly/readmostly/internal/sched"
 )
 
-// Hypervisor reports whether the CPU says it runs under a hypervisor (CPUID
-// leaf 1, ECX bit 31). Hypervisors are where RDTSCP and RDPID have been seen
-// to execute without their feature bit and answer with the host's CPU.
-func Hypervisor() bool { return hasAssembly && cpuid.CPU.VM() }
-
-// markSupported fills in which strategies the machine offers.
-func markSupported(d *detection) {
-	d.info[PID].Supported, d.info[PID].Validated = true, true
-	d.info[PID].Note = "the scheduler's P index, not a CPU number; valid everywhere"
-	if sched.Supported {
-		d.info[Getcpu].Supported, d.info[Getcpu].Validated = true, true
-		d.info[Getcpu].Note = "the kernel's answer, the reference for the others"
-	} else {
-		d.info[Getcpu].Note = "no getcpu system call on " + runtime.GOOS
-	}
-	if !hasAssembly {
-		for _, s := range hardwareStrategies {
-			d.info[s].Note = "no assembly for " + runtime.GOARCH
-		}
-		return
-	}
-	maxLeaf, _, _, _ := cpuidex(0, 0)
-	d.info[CPUID].Supported = true
-	if maxLeaf >= 0xb {
-		_, ebx, _, _ := cpuidex(0xb, 0)
-		useLeafB = ebx&0xffff != 0
-	}
-	if maxLeaf >= 7 {
-		_, _, ecx, _ := cpuidex(7, 0)
-		d.info[RDPID].Supported = ecx&(1<<22) != 0
-	}
-	if !d.info[RDPID].Supported {
-		d.info[RDPID].Note = "CPUID leaf 7 ECX bit 22 is clear"
-	}
-	d.info[RDTSCP].Supported = cpuid.CPU.Has(cpuid.RDTSCP)
-	if !d.info[RDTSCP].Supported {
-		d.info[RDTSCP].Note = "CPUID leaf 0x80000001 EDX bit 27 is clear"
-	}
-	d.info[LSL].Supported = runtime.GOOS == "linux"
-	if !d.info[LSL].Supported {
-		d.info[LSL].Note = "the per-CPU GDT segment is Linux's"
-	}
-}
-
-// useLeafB says that apicID reads the 32-bit x2APIC id from leaf 0xB rather
-// than the 8-bit initial APIC id from leaf 1. Set once, by markSupported.
-var useLeafB bool
+// This file holds validation: reading each hardware strategy's raw answer
+// on every allowed CPU and checking it against the kernel's CPU number (and,
+// for CPUID, against the kernel's APIC ids in /proc/cpuinfo; cpuinfo.go).
 
 // apicID returns the APIC id of the CPU that executes it.
 func apicID() uint32 {
-	if useLeafB {
+	if x2APIC() {
 		_, _, _, edx := cpuidex(0xb, 0)
 		return edx
 	}
 	_, ebx, _, _ := cpuidex(1, 0)
 	return ebx >> 24
 }
+
+// x2APIC reports whether CPUID leaf 0xB enumerates x2APIC ids, so that
+// apicID reads the 32-bit x2APIC id there rather than the 8-bit initial APIC
+// id of leaf 1. It asks the CPU once; only the CPUID strategy calls it.
+var x2APIC = sync.OnceValue(func() bool {
+	if maxLeaf, _, _, _ := cpuidex(0, 0); maxLeaf >= 0xb {
+		_, ebx, _, _ := cpuidex(0xb, 0)
+		return ebx&0xffff != 0
+	}
+	return false
+})
 
 // A reading is one strategy's raw answer on one CPU.
 type reading struct {
