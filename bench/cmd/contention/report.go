@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/klauspost/cpuid/v2"
 	"github.com/readmostly/readmostly/asm"
 	"github.com/readmostly/readmostly/bench"
 	"github.com/readmostly/readmostly/drwmutex"
@@ -21,43 +21,119 @@ import (
 type machine struct {
 	GOOS      string `json:"goos"`
 	GOARCH    string `json:"goarch"`
-	CPUs      int    `json:"cpus"`
+	CPUs      int    `json:"cpus"` // runtime.NumCPU: the CPUs this process may run on
 	Model     string `json:"cpu_model"`
 	GoVersion string `json:"go_version"`
 	// Fence is how drwmutex's biased readers are ordered against a
 	// writer (drwmutex.Fence), and FenceWhy the reason.
-	Fence    string `json:"fence"`
-	FenceWhy string `json:"fence_why"`
+	Fence    string   `json:"fence"`
+	FenceWhy string   `json:"fence_why"`
+	Topology topology `json:"topology"`
+}
+
+// A topology is what the processor says of itself through CPUID, as
+// klauspost/cpuid/v2 decodes it: what decides how readers on different CPUs
+// interfere. Cores and threads per core tell whether two Ps may be
+// hyperthreads sharing one core's caches; the line size and cache sizes tell
+// what a padded slot costs and how many fit. A hypervisor chooses what a guest
+// sees here, so on a VM these are the virtual CPU's figures. Counts are of one
+// processor package, and are 0, and sizes -1, where CPUID does not say
+// (cpuid's conventions).
+type topology struct {
+	Vendor         string `json:"vendor"`
+	Family         int    `json:"family"`
+	Model          int    `json:"model"`
+	Stepping       int    `json:"stepping"`
+	PhysicalCores  int    `json:"physical_cores"`
+	ThreadsPerCore int    `json:"threads_per_core"`
+	LogicalCores   int    `json:"logical_cores"`
+	CacheLine      int    `json:"cache_line_bytes"`
+	L1D            int    `json:"l1d_bytes"`
+	L1I            int    `json:"l1i_bytes"`
+	L2             int    `json:"l2_bytes"`
+	L3             int    `json:"l3_bytes"`
+	Hypervisor     string `json:"hypervisor,omitempty"`
 }
 
 func describeMachine() machine {
 	fence, why := drwmutex.Fence()
+	c := &cpuid.CPU
+	model := c.BrandName
+	if model == "" {
+		model = "unknown"
+	}
+	t := topology{
+		Vendor:         c.VendorString,
+		Family:         c.Family,
+		Model:          c.Model,
+		Stepping:       c.Stepping,
+		PhysicalCores:  c.PhysicalCores,
+		ThreadsPerCore: c.ThreadsPerCore,
+		LogicalCores:   c.LogicalCores,
+		CacheLine:      c.CacheLine,
+		L1D:            c.Cache.L1D,
+		L1I:            c.Cache.L1I,
+		L2:             c.Cache.L2,
+		L3:             c.Cache.L3,
+	}
+	if c.VM() {
+		t.Hypervisor = c.HypervisorVendorID.String() // "VendorUnknown" where cpuid has no name for it
+	}
 	return machine{
 		Fence:     fence,
 		FenceWhy:  why,
 		GOOS:      runtime.GOOS,
 		GOARCH:    runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
-		Model:     cpuModel(),
+		Model:     model,
 		GoVersion: runtime.Version(),
+		Topology:  t,
 	}
 }
 
-// cpuModel returns the CPU's model name as Linux reports it, or "unknown".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
+// String is the topology on one line, saying only what CPUID said.
+func (t topology) String() string {
+	var parts []string
+	if t.Vendor != "" {
+		parts = append(parts, fmt.Sprintf("%s family %d model %d stepping %d", t.Vendor, t.Family, t.Model, t.Stepping))
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		key, value, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(key) == "model name" {
-			return strings.TrimSpace(value)
+	if t.PhysicalCores > 0 {
+		threads := "1 thread"
+		if t.ThreadsPerCore > 1 {
+			threads = fmt.Sprintf("%d threads", t.ThreadsPerCore)
+		}
+		parts = append(parts, fmt.Sprintf("%d cores per package, %s per core", t.PhysicalCores, threads))
+	}
+	var caches []string
+	for _, c := range []struct {
+		name  string
+		bytes int
+	}{{"L1d", t.L1D}, {"L1i", t.L1I}, {"L2", t.L2}, {"L3", t.L3}} {
+		if c.bytes > 0 {
+			caches = append(caches, c.name+" "+sizeString(c.bytes))
 		}
 	}
-	return "unknown"
+	if len(caches) > 0 {
+		parts = append(parts, strings.Join(caches, ", "))
+	}
+	if t.CacheLine > 0 {
+		parts = append(parts, fmt.Sprintf("%d-byte lines", t.CacheLine))
+	}
+	if t.Hypervisor != "" {
+		parts = append(parts, "hypervisor "+t.Hypervisor)
+	}
+	if len(parts) == 0 {
+		return "CPUID says nothing of the processor here"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// sizeString writes a cache size in KiB or MiB.
+func sizeString(bytes int) string {
+	if bytes >= 1<<20 && bytes%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", bytes>>20)
+	}
+	return fmt.Sprintf("%d KiB", bytes>>10)
 }
 
 // A cpuStrategy is one row of asm's strategy report.
@@ -90,6 +166,8 @@ func cpuStrategies() []cpuStrategy {
 // number on every CPU, what a call costs, and which one is in use.
 func writeCPUReport(w io.Writer, m machine, strategies []cpuStrategy) {
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs, %s, %s\n", m.GOOS, m.GOARCH, m.CPUs, m.Model, m.GoVersion)
+	fmt.Fprintf(w, "CPUID (klauspost/cpuid/v2): %s\n", m.Topology)
+	fmt.Fprintf(w, "asm pads per-CPU slots to %d bytes (asm.CacheLineSize)\n", asm.CacheLineSize)
 	fmt.Fprintf(w, "drwmutex fence (%s overrides): %s (%s)\n", drwmutex.FenceEnvVar, m.Fence, m.FenceWhy)
 	fmt.Fprintf(w, "CPU-number strategies (package asm; %s overrides):\n", asm.EnvVar)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
