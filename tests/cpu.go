@@ -10,14 +10,7 @@ import (
 // where the system cannot tell.
 func AllowedCPUs(tb testing.TB) []int {
 	tb.Helper()
-	if !sched.Supported {
-		tb.Skip("CPU affinity is not supported on this system")
-	}
-	cpus, err := sched.AllowedCPUs()
-	if err != nil {
-		tb.Fatalf("reading the affinity mask: %v", err)
-	}
-	return cpus
+	return kernelCall(tb, "CPU affinity", sched.AllowedCPUs)
 }
 
 // NeedCPUs returns the allowed CPUs, skipping the test unless there are at
@@ -37,26 +30,27 @@ func NeedCPUs(tb testing.TB, n int) []int {
 // affinity is not supported and fails it if pinning fails.
 func Pin(tb testing.TB, cpu int) (restore func()) {
 	tb.Helper()
-	if !sched.Supported {
-		tb.Skip("CPU affinity is not supported on this system")
-	}
-	restore, err := sched.Pin(cpu)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return restore
+	return kernelCall(tb, "CPU affinity", func() (func(), error) { return sched.Pin(cpu) })
 }
 
 // Getcpu returns the kernel's number for the CPU the calling thread runs on
 // (the getcpu system call). It skips the test where there is no such call.
 func Getcpu(tb testing.TB) int {
 	tb.Helper()
+	return kernelCall(tb, "getcpu", sched.Getcpu)
+}
+
+// kernelCall returns what call, one of internal/sched's, returns. It skips
+// the test where the system has no such call, and fails the test if the call
+// fails; what names the call in both messages.
+func kernelCall[T any](tb testing.TB, what string, call func() (T, error)) T {
+	tb.Helper()
 	if !sched.Supported {
-		tb.Skip("getcpu is not supported on this system")
+		tb.Skipf("%s is not supported on this system", what)
 	}
-	cpu, err := sched.Getcpu()
+	v, err := call()
 	if err != nil {
-		tb.Fatalf("getcpu: %v", err)
+		tb.Fatalf("%s: %v", what, err)
 	}
-	return cpu
+	return v
 }

@@ -39,18 +39,18 @@ type IntSyncMap struct{ m sync.Map }
 
 var _ SyncMap[int, int] = (*IntSyncMap)(nil)
 
-func (s *IntSyncMap) Load(k int) (int, bool) { v, ok := s.m.Load(k); return asInt(v), ok }
+func (s *IntSyncMap) Load(k int) (int, bool) { v, ok := s.m.Load(k); return IntOf(v), ok }
 func (s *IntSyncMap) Store(k, v int)         { s.m.Store(k, v) }
 func (s *IntSyncMap) LoadOrStore(k, v int) (int, bool) {
 	x, l := s.m.LoadOrStore(k, v)
-	return asInt(x), l
+	return IntOf(x), l
 }
 func (s *IntSyncMap) LoadAndDelete(k int) (int, bool) {
 	v, l := s.m.LoadAndDelete(k)
-	return asInt(v), l
+	return IntOf(v), l
 }
 func (s *IntSyncMap) Delete(k int)                        { s.m.Delete(k) }
-func (s *IntSyncMap) Swap(k, v int) (int, bool)           { p, l := s.m.Swap(k, v); return asInt(p), l }
+func (s *IntSyncMap) Swap(k, v int) (int, bool)           { p, l := s.m.Swap(k, v); return IntOf(p), l }
 func (s *IntSyncMap) CompareAndSwap(k, old, new int) bool { return s.m.CompareAndSwap(k, old, new) }
 func (s *IntSyncMap) CompareAndDelete(k, old int) bool    { return s.m.CompareAndDelete(k, old) }
 func (s *IntSyncMap) Clear()                              { s.m.Clear() }
