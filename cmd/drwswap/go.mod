@@ -11,7 +11,6 @@ require (
 )
 
 require (
-	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
 	golang.org/x/mod v0.33.0 // indirect
 	golang.org/x/sync v0.19.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
