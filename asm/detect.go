@@ -196,8 +196,8 @@ func (d *detection) choose(env string, w io.Writer) {
 }
 
 // measure returns the cost of Current under s in nanoseconds per call. It
-// times batches that double until one takes 50µs and at least 20 times what
-// reading the clock costs, so that neither the clock (slow under emulators)
+// times batches that double until one lasts long enough (see enough: a
+// fixed floor, and many times what reading the clock costs), so that neither the clock (slow under emulators)
 // nor CPUID under a hypervisor (microseconds a call) distorts the result or
 // makes detection slow.
 func measure(s Strategy) float64 {
