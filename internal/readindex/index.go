@@ -3,29 +3,50 @@
 // side of two copy-on-write designs: the read view of syncmap.Map and the
 // snapshot of atomicvalue.Cache. Since nothing is ever inserted into or
 // deleted from a built table, it needs no tombstones, no growth and no
-// synchronization, and it can choose a hash function and a seed for the key
-// set it holds.
+// synchronization, and it can choose a hash function, a seed and a layout
+// for the key set it holds.
 //
 // # Layout
 //
-// A table is an array of slots, a power of two long and at most half full,
-// searched by linear probing. Each slot stores a key, its value and the
-// key's 64-bit hash, with the lowest bit set so that a zero hash marks an
-// empty slot. A probe compares the stored hash first and the keys only when
-// the hashes are equal, so that a probe rarely compares whole keys: the
-// idea of the control bytes of Abseil's SwissTable and of the hash bits in
-// the bucket metadata of github.com/puzpuzpuz/xsync's Map, taken here to all
-// 64 bits, as .NET's Dictionary stores each entry's hash code, since a slot
-// that holds a string header or an interface has room for them. A hit on an
-// integer key reads one cache line; a hit on a string key one line of slots
-// and the string's bytes.
+// A table is an array of slots, a power of two long and at most half full.
+// Each slot holds a key and its value. The top bits of the key's hash
+// (Fibonacci hashing's choice of bits) pick where its search starts. How a
+// probe goes on from there, tells an empty slot from a full one and avoids
+// comparing whole keys depends on the key type:
 //
-// The search for a key starts at the slot picked by the top bits of its hash
-// (Fibonacci hashing's choice of bits), and no run of occupied slots is
-// longer than a bound that grows with the logarithm of the table's size
-// (maxRun). A build whose seed gives a longer run is retried with a new
-// seed, and after a few failures the Index keeps the builtin map instead, so
-// that no key set, however chosen, makes every lookup slow.
+//   - Direct: keys of 1 to 8 bytes compared by their bits (integers,
+//     pointers, bools; see Hashing), given a key that the table does not
+//     contain to fill its empty slots: the zero key, or for integers, whose
+//     every bit pattern is a key, one found at build time. A slot is then 16
+//     bytes for an int key and a pointer value, four to a cache line, and a
+//     probe, linear from the home slot, compares each key it passes with
+//     the empty key and with its own: a key this small costs no more to
+//     compare than a hash fragment would. This is the layout of the
+//     integer-only index that syncmap had before this package.
+//   - Tagged: every other type, and direct keys for which no absent key can
+//     be chosen (a uint8 key set holding all 256 values, a pointer key set
+//     holding nil). The slots are in groups of eight, each with a control
+//     word, in an array of its own, that holds a byte per slot: zero for an
+//     empty slot, else the high bit and seven low bits of the key's hash.
+//     These are the control bytes of Abseil's SwissTable, and the hash bits
+//     in the bucket metadata of github.com/puzpuzpuz/xsync's Map; a word per
+//     group of eight slots is the layout of Go's own maps since Go 1.24
+//     (internal/runtime/maps), which keep it next to the group's slots
+//     rather than apart. A key goes into the first free slot of the first group, from
+//     its home group on, that has one. A probe finds the bytes of a control
+//     word equal to its key's with word-wide bit arithmetic (SwissTable's
+//     portable group), compares only those slots' keys, one in 128 of the
+//     others, and stops at the first group with an empty slot. The control
+//     words are an eighth or less of the slots' size, so for a thousand keys
+//     they stay in the first-level cache: a miss usually reads one of them
+//     and nothing else, and a hit one slot more and, for a string, its
+//     bytes.
+//
+// No run of occupied slots (direct) or of full groups (tagged) is longer
+// than a bound that grows with the logarithm of the table's size (maxRun). A
+// build whose seed gives a longer run is retried with a new seed, and after
+// a few failures the Index keeps the builtin map instead, so that no key
+// set, however chosen, makes every lookup slow.
 //
 // # Hashing
 //
@@ -37,16 +58,21 @@
 //     random per-table seed, the mixing step of wyhash.
 //   - Other sizes of that kind ([16]byte, struct{ a, b int }, [3]byte): the
 //     same mixing applied to each 8-byte word in turn.
-//   - Strings: the runtime's string hash with a per-table seed, the hash of
+//   - Strings: up to 16 bytes, where the CPU loads words from any address,
+//     wyhash's hash of short strings, written here (hashString); longer ones
+//     the runtime's string hash with a per-table seed, the hash of
 //     hash/maphash.String and of a builtin map[string]V, called directly.
 //   - Interface types: the runtime's hash of the dynamic value
 //     (runtime.nilinterhash, which the runtime keeps for packages that
-//     link to it, golang/go#67401), as a builtin map does. NaN keys are
-//     never found, +0 and -0 are one key, and a key whose dynamic type is
-//     not comparable panics with the builtin map's message.
+//     link to it, golang/go#67401), as a builtin map does, except that a
+//     dynamic int or string is hashed and compared here without the
+//     runtime's indirect calls; equal interface values have the same
+//     dynamic type, so a hash chosen per dynamic type is consistent. NaN
+//     keys are never found, +0 and -0 are one key, and a key whose dynamic
+//     type is not comparable panics with the builtin map's message.
 //   - Floating-point and complex numbers: the mixing hash of the value's
 //     bits, with -0 folded onto +0 (== finds them equal) and a NaN given
-//     random bits, as a builtin map does (no lookup can find a NaN).
+//     random bits, as a builtin map does; a lookup of a NaN returns at once.
 //   - Everything else (structs or arrays holding strings, floats or
 //     interfaces, or with padding or blank fields): the builtin map, which
 //     hashes them with a function the compiler generates for the type.
@@ -57,6 +83,8 @@
 // An Index of a type that keeps the builtin map, and an Index of no
 // entries, look keys up in the builtin map, so their semantics are the
 // builtin map's by construction, panics included.
+//
+// docs/benchmarks.md has the measurements behind these choices.
 package readindex
 
 import (
@@ -70,18 +98,24 @@ import (
 // An Index is an immutable map from keys to values. The zero Index is empty.
 // An Index may be copied, and read by any number of goroutines at once.
 type Index[K comparable, V any] struct {
-	slots []slot[K, V]    // len is a power of two, at least twice n; nil if builtin holds the entries
-	shift uint8           // 64 - log2(len(slots)): a hash's top bits pick its home slot
-	kind  kind            // how keys are hashed; kindBuiltin when slots is nil
-	seed  uint64          // random per table, for the mixing hashes
-	n     int             // number of entries
-	m     map[K]V         // the entries, when slots is nil; may be nil
-	_     [0]func(K) bool // not comparable: an Index is compared by its contents, never by ==
+	// The fields Find reads come first, within 48 bytes for an 8-byte key.
+	direct bool        // the direct layout: empty slots hold the key empty
+	kind   kind        // how keys are hashed; kindBuiltin when slots is nil
+	shift  uint8       // 64 - log2(homes): a hash's top bits pick its home slot or group
+	seed   uint64      // random per table, for the mixing hashes
+	mask   uint64      // homes - 1; homes is the number of slots if direct, else of groups
+	slots  *slot[K, V] // homes slots if direct, else group per home; nil if m holds the entries
+	tags   *uint64     // the tagged layout: each group's control word, a tag byte per slot
+	empty  K           // the direct layout: the key of every empty slot, never a key in the table
+
+	n int             // number of entries
+	m map[K]V         // the entries, when slots is nil; may be nil
+	_ [0]func(K) bool // not comparable: an Index is compared by its contents, never by ==
 }
 
-// slot holds one entry; tag == 0 marks an empty slot.
+// slot holds one entry, or in an empty slot the direct layout's empty key
+// (or, tagged, the zero key).
 type slot[K comparable, V any] struct {
-	tag   uint64 // the key's hash with its lowest bit set
 	key   K
 	value V
 }
@@ -99,6 +133,9 @@ const (
 	kindComplex               // mixWord of each part's bits, -0 as +0
 )
 
+// group is the number of slots a control word of the tagged layout covers.
+const group = 8
+
 // buildTries is how many seeds New tries before it keeps the builtin map.
 // With a random hash a try fails with a probability far below 1e-6
 // (maxRun), so a second try is already rare.
@@ -110,104 +147,298 @@ func New[K comparable, V any](m map[K]V) Index[K, V] {
 	return newIndex(m, rand.Uint64)
 }
 
-// newIndex is New with the source of the mixing hashes' seeds.
-func newIndex[K comparable, V any](m map[K]V, seed func() uint64) Index[K, V] {
+// newIndex is New with the source of the seeds and of the empty key.
+func newIndex[K comparable, V any](m map[K]V, random func() uint64) Index[K, V] {
 	k := kindOf[K]()
 	if k == kindBuiltin || len(m) == 0 {
 		return Index[K, V]{m: m, n: len(m)}
 	}
+	var (
+		empty  K
+		direct bool
+	)
+	if k == kindWord {
+		empty, direct = absentKey(m, random)
+	}
 	for range buildTries {
-		if x, ok := build(m, k, seed()); ok {
+		if x, ok := build(m, k, random(), direct, empty); ok {
 			return x
 		}
 	}
 	return Index[K, V]{m: m, n: len(m)}
 }
 
-// build lays out the entries of m in a table with the given seed, and
-// reports whether every run of occupied slots stays within maxRun.
-func build[K comparable, V any](m map[K]V, k kind, seed uint64) (Index[K, V], bool) {
+// build lays out the entries of m in a table with the given seed, direct
+// with the key empty marking empty slots or else tagged, and reports whether
+// every run of occupied slots stays within maxRun.
+func build[K comparable, V any](m map[K]V, k kind, seed uint64, direct bool, empty K) (Index[K, V], bool) {
+	// At least two homes, so that shift stays below 64 (Find masks it to
+	// spare the compiler's check for a shift of 64).
 	size := 8
+	if !direct {
+		size = 2 * group
+	}
 	for size < 2*len(m) {
 		size *= 2
 	}
+	homes := size // slots, or groups of them, that a hash may pick
+	if !direct {
+		homes /= group
+	}
 	x := Index[K, V]{
-		slots: make([]slot[K, V], size),
-		shift: uint8(64 - bits.TrailingZeros(uint(size))),
-		kind:  k,
-		seed:  seed,
-		n:     len(m),
+		direct: direct,
+		kind:   k,
+		shift:  uint8(64 - bits.TrailingZeros(uint(homes))),
+		seed:   seed,
+		mask:   uint64(homes - 1),
+		n:      len(m),
 	}
-	mask := uint64(size - 1)
-	for key, v := range m {
-		h := x.hash(key)
-		i := h >> x.shift
-		for x.slots[i].tag != 0 {
-			i = (i + 1) & mask
+	slots := make([]slot[K, V], size)
+	x.slots = unsafe.SliceData(slots)
+	if direct {
+		x.empty = empty
+		var zero K
+		if empty != zero {
+			for i := range slots {
+				slots[i].key = empty
+			}
 		}
-		x.slots[i] = slot[K, V]{h | 1, key, v}
+		for key, v := range m {
+			i := mixWord(wordOf(key), seed) >> x.shift
+			for slots[i].key != empty {
+				i = (i + 1) & x.mask
+			}
+			slots[i] = slot[K, V]{key, v}
+		}
+	} else {
+		tags := make([]uint64, homes)
+		x.tags = unsafe.SliceData(tags)
+		for key, v := range m {
+			h := x.hash(key)
+			g := h >> x.shift
+			for ^tags[g]&msbs == 0 { // full
+				g = (g + 1) & x.mask
+			}
+			j := uint64(bits.TrailingZeros64(^tags[g]&msbs) >> 3) // its first empty slot
+			tags[g] |= uint64(uint8(h)|0x80) << (8 * j)
+			slots[g*group+j] = slot[K, V]{key, v}
+		}
 	}
-	return x, x.longestRun() <= maxRun(size)
+	return x, x.longestRun() <= x.maxRun()
 }
 
-// maxRun bounds the run of occupied slots a lookup in a table of size slots
-// may have to scan, hit or miss. In a half-full table with a random hash the
-// longest run grows as the logarithm of the size, about ln(size)/0.19
-// (linear probing at load 1/2), which is under half of this bound; a run
-// this long is a bad seed or a key set built to collide.
-func maxRun(size int) int {
-	return 8 * bits.Len(uint(size))
+// slotSlice returns the table's slots, nil for the builtin map.
+func (x *Index[K, V]) slotSlice() []slot[K, V] {
+	if x.slots == nil {
+		return nil
+	}
+	n := int(x.mask) + 1
+	if !x.direct {
+		n *= group
+	}
+	return unsafe.Slice(x.slots, n)
 }
 
-// longestRun returns the length of the longest run of occupied slots,
-// counting a run that wraps around the end.
+// tagSlice returns the tagged layout's control words, nil for the direct
+// layout.
+func (x *Index[K, V]) tagSlice() []uint64 {
+	if x.tags == nil {
+		return nil
+	}
+	return unsafe.Slice(x.tags, int(x.mask)+1)
+}
+
+// maxRun bounds the run a lookup may have to scan, hit or miss: of occupied
+// slots in the direct layout, of full groups in the tagged one. A run this
+// long is a bad seed or a key set built to collide.
+//
+// In a half-full table with a random hash the longest run of occupied slots
+// grows as the logarithm of the size, about ln(size)/0.19 (linear probing
+// at load 1/2), under half of the bound for the direct layout. Runs of full
+// groups are much shorter, a group holding four keys on average; how long
+// they were in random builds, against this bound, is in docs/benchmarks.md.
+func (x *Index[K, V]) maxRun() int {
+	if x.direct {
+		return 8 * bits.Len(uint(len(x.slotSlice())))
+	}
+	return 5 + bits.Len(uint(len(x.tagSlice())))/2
+}
+
+// occupied reports whether slot i holds an entry.
+func (x *Index[K, V]) occupied(i int) bool {
+	if x.direct {
+		return x.slotSlice()[i].key != x.empty
+	}
+	return x.tagSlice()[i/group]>>(8*(i%group))&0x80 != 0
+}
+
+// longestRun returns the length of the longest run of occupied slots
+// (direct) or full groups (tagged), counting a run that wraps around the
+// end.
 func (x *Index[K, V]) longestRun() int {
-	longest, run := 0, 0
-	mask := len(x.slots) - 1
-	for i := range 2 * len(x.slots) {
-		if x.slots[i&mask].tag == 0 {
+	// run measures the run that ends at i, of n homes, given how long the
+	// run before it is.
+	longest, run, n := 0, 0, int(x.mask)+1
+	count := func(full bool) {
+		if !full {
 			run = 0
-			continue
-		}
-		if run++; run > longest {
+		} else if run++; run > longest {
 			longest = run
 		}
-		if run == len(x.slots) { // a full table cannot happen; stop anyway
-			break
+	}
+	if x.direct {
+		slots, empty := x.slotSlice(), x.empty
+		for i := range 2 * n { // twice round, for a run that wraps
+			count(slots[i&(n-1)].key != empty)
+		}
+	} else {
+		tags := x.tagSlice()
+		for i := range 2 * n {
+			count(^tags[i&(n-1)]&msbs == 0)
 		}
 	}
-	return longest
+	return min(longest, n) // a full table cannot happen; a run round it would count twice
 }
 
+// Bit patterns of the tagged layout's word-wide probe (the portable group of
+// Abseil's SwissTable): each byte's low bit, and each byte's high bit.
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
 // Find returns the value stored for key and whether it is present.
+//
+// Find is too big to inline, so it spells out the hash and probe of string
+// keys rather than call them: a call is a sizable part of a hit, and the
+// compiler does not inline this package's non-generic helpers into an
+// instantiation made in another package (the generic ones it does). The
+// direct layout is FindDirect's, and interface keys findInterface's, whose
+// code would crowd the registers of the string path.
 func (x *Index[K, V]) Find(key K) (value V, ok bool) {
-	// x.hash(key), by hand for the kinds whose hash is one multiply or one
-	// call: hash is too big to inline, and calling it would cost a fifth of
-	// a hit on an integer key.
+	if x.direct {
+		return x.FindDirect(key)
+	}
 	var h uint64
 	switch x.kind {
-	case kindWord:
-		hi, lo := bits.Mul64(wordOf(key)^x.seed, golden)
-		h = hi ^ lo
 	case kindString:
-		h = hashString(key, x.seed)
+		// hashString(key, x.seed), spelled out for the strings it hashes
+		// itself.
+		if str := *(*string)(unsafe.Pointer(&key)); wordLoads && len(str) <= 16 {
+			a, b := shortWords(str)
+			hi, lo := bits.Mul64(a^x.seed^golden, b^x.seed)
+			hi, lo = bits.Mul64(hi^lo^wyp1, uint64(len(str))^x.seed)
+			h = hi ^ lo
+		} else {
+			h = widen(strhash(unsafe.Pointer(&key), uintptr(x.seed)), x.seed)
+		}
 	case kindInterface:
-		h = hashInterface(key, x.seed)
+		return x.findInterface(key)
 	case kindBuiltin:
 		// A nil map too looks the key up, so that an incomparable
 		// interface key panics here as it would in a builtin map.
 		value, ok = x.m[key]
 		return value, ok
+	case kindFloat, kindComplex:
+		if key != key {
+			return value, false // a NaN, which no lookup finds
+		}
+		h = x.hash(key)
 	default:
 		h = x.hash(key)
 	}
-	tag, mask := h|1, uint64(len(x.slots)-1)
-	for i := h >> x.shift; ; i = (i + 1) & mask {
-		s := &x.slots[i]
-		if s.tag == tag && s.key == key {
+	// The tagged layout: the control word of each group from the home
+	// group on, until one has an empty slot.
+	want := lsbs * uint64(uint8(h)|0x80) // the tag in every byte
+	slots, tags := unsafe.Pointer(x.slots), unsafe.Pointer(x.tags)
+	for g := h >> (x.shift & 63); ; g = (g + 1) & x.mask {
+		w := *(*uint64)(unsafe.Add(tags, uintptr(g)*8))
+		for m := matches(w, want); m != 0; m &= m - 1 {
+			s := slotAt[K, V](slots, g*group+uint64(bits.TrailingZeros64(m)>>3))
+			if x.kind == kindString && equalString(s.key, key) || x.kind != kindString && s.key == key {
+				return s.value, true
+			}
+		}
+		if ^w&msbs != 0 { // an empty slot: the key would be in this group
+			return value, false
+		}
+	}
+}
+
+// matches returns the bytes of the control word w equal to the tag that
+// every byte of want holds, each as its high bit, with false positives only
+// above a true one (a borrow): a candidate's key is compared anyway. (It is
+// generic so that the compiler inlines it into Find's instantiations in
+// other packages.)
+func matches[W ~uint64](w, want W) W {
+	e := w ^ want
+	return (e - lsbs) &^ e & msbs
+}
+
+// slotAt returns &slots[i] of the slots at base, without a bounds check.
+func slotAt[K comparable, V any](base unsafe.Pointer, i uint64) *slot[K, V] {
+	return (*slot[K, V])(unsafe.Add(base, uintptr(i)*unsafe.Sizeof(slot[K, V]{})))
+}
+
+// Direct reports whether x has the direct layout, whose lookups FindDirect
+// makes.
+func (x *Index[K, V]) Direct() bool {
+	return x.direct
+}
+
+// FindDirect is Find for an Index that has the direct layout (Direct). It
+// calls nothing, so it needs no stack frame of its own, which Find, with
+// calls on its other paths, does: a caller that checks Direct and calls
+// FindDirect, rather than Find, looks integer keys up as fast as the
+// integer-only index syncmap had before this package.
+func (x *Index[K, V]) FindDirect(key K) (value V, ok bool) {
+	slots := unsafe.Pointer(x.slots)
+	hi, lo := bits.Mul64(wordOf(key)^x.seed, golden)
+	for i := (hi ^ lo) >> (x.shift & 63); ; i = (i + 1) & x.mask {
+		s := slotAt[K, V](slots, i)
+		// An empty slot ends the search before the keys are compared, so
+		// that a key equal to empty, absent, is not found there.
+		if s.key == x.empty {
+			break
+		}
+		if s.key == key {
 			return s.value, true
 		}
-		if s.tag == 0 {
+	}
+	return value, false
+}
+
+// findInterface is Find for keys of an interface type: hashInterface,
+// spelled out, and == with a dynamic int or string compared here rather
+// than by the runtime's efaceeq and the type's equality function, two calls.
+func (x *Index[K, V]) findInterface(key K) (value V, ok bool) {
+	e := any(key)
+	w := (*eface)(unsafe.Pointer(&e))
+	var h uint64
+	switch w.typ {
+	case intType:
+		hi, lo := bits.Mul64(uint64(*(*int)(w.data))^x.seed, golden)
+		h = hi ^ lo
+	case stringType:
+		h = hashString(*(*string)(w.data), x.seed)
+	default:
+		h = widen(nilinterhash(unsafe.Pointer(&e), uintptr(x.seed)), x.seed)
+	}
+	want := lsbs * uint64(uint8(h)|0x80)
+	for g := h >> (x.shift & 63); ; g = (g + 1) & x.mask {
+		t := *(*uint64)(unsafe.Add(unsafe.Pointer(x.tags), uintptr(g)*8))
+		for m := matches(t, want); m != 0; m &= m - 1 {
+			s := slotAt[K, V](unsafe.Pointer(x.slots), g*group+uint64(bits.TrailingZeros64(m)>>3))
+			se := any(s.key)
+			if sw := (*eface)(unsafe.Pointer(&se)); sw.typ != w.typ {
+				continue
+			} else if w.typ == intType && *(*int)(sw.data) == *(*int)(w.data) ||
+				w.typ == stringType && *(*string)(sw.data) == *(*string)(w.data) ||
+				w.typ != intType && w.typ != stringType && se == e {
+				return s.value, true
+			}
+		}
+		if ^t&msbs != 0 {
 			return value, false
 		}
 	}
@@ -235,10 +466,77 @@ func (x *Index[K, V]) Range(f func(key K, value V) bool) {
 		}
 		return
 	}
-	for i := range x.slots {
-		if s := &x.slots[i]; s.tag != 0 && !f(s.key, s.value) {
+	slots := x.slotSlice()
+	for i := range slots {
+		if x.occupied(i) && !f(slots[i].key, slots[i].value) {
 			return
 		}
+	}
+}
+
+// absentKey returns a key of type K that m lacks, for the empty slots of
+// the direct layout, and false if it finds none: the zero key if m lacks
+// it, else, for types whose every bit pattern is a value (integers and
+// arrays and structs of them), one found by trying random bit patterns or,
+// for keys of 1 or 2 bytes, every pattern in turn. Other types (pointers,
+// bools) must not hold arbitrary bits, and fall back to the tagged layout.
+func absentKey[K comparable, V any](m map[K]V, random func() uint64) (K, bool) {
+	var k K
+	if _, ok := m[k]; !ok {
+		return k, true
+	}
+	if !integral(reflect.TypeFor[K]()) {
+		return k, false
+	}
+	tries, r, step := uint64(64), random(), uint64(0)
+	if size := unsafe.Sizeof(k); size <= 2 {
+		tries, step = 1<<(8*size), 1
+	}
+	for range tries {
+		setWord(&k, r)
+		if _, ok := m[k]; !ok {
+			return k, true
+		}
+		if r += step; step == 0 {
+			r = random()
+		}
+	}
+	var zero K
+	return zero, false
+}
+
+// integral reports whether every bit pattern of a value of type t, which
+// is bytewise, is a valid value: t holds integers only.
+func integral(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	case reflect.Array:
+		return integral(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !integral(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// setWord sets the bytes of *k, a key of 1, 2, 4 or 8 bytes, from w.
+func setWord[K comparable](k *K, w uint64) {
+	p := unsafe.Pointer(k)
+	switch unsafe.Sizeof(*k) {
+	case 8:
+		*(*uint64)(p) = w
+	case 4:
+		*(*uint32)(p) = uint32(w)
+	case 2:
+		*(*uint16)(p) = uint16(w)
+	default:
+		*(*uint8)(p) = uint8(w)
 	}
 }
 
@@ -292,11 +590,67 @@ func floatBits(f float64) uint64 {
 	return math.Float64bits(f)
 }
 
-// hashString hashes a key whose type K is a string type with the runtime's
-// string hash, the hash of a builtin map[string]V and of maphash.String,
-// called directly: maphash.String reaches it three calls deep.
+// equalString reports whether a == b for keys of a string type K. Strings
+// of 8 to 16 bytes, the length of most identifiers, it compares as two
+// words, the first 8 bytes and the last 8, which saves the call to the
+// runtime's memequal that == makes.
+func equalString[K comparable](a, b K) bool {
+	sa, sb := *(*string)(unsafe.Pointer(&a)), *(*string)(unsafe.Pointer(&b))
+	if n := len(sa); wordLoads && n >= 8 && n <= 16 && len(sb) == n {
+		pa, pb := unsafe.Pointer(unsafe.StringData(sa)), unsafe.Pointer(unsafe.StringData(sb))
+		return *(*uint64)(pa) == *(*uint64)(pb) &&
+			*(*uint64)(unsafe.Add(pa, n-8)) == *(*uint64)(unsafe.Add(pb, n-8))
+	}
+	return sa == sb
+}
+
+// hashString hashes a key whose type K is a string type. Strings of up to 16
+// bytes, where the CPU loads words from any address (wordLoads), it hashes
+// itself as wyhash does: the string's first and last words (which overlap
+// below 16 bytes), multiplied with the seed folded in, and the product's
+// halves, folded, multiplied with the length. Longer strings it hashes with
+// the runtime's string hash, the hash of a builtin map[string]V and of
+// maphash.String, called directly: maphash.String reaches it three calls
+// deep. Find spells this out; TestStringHashes checks that the two agree.
 func hashString[K comparable](key K, seed uint64) uint64 {
-	return uint64(strhash(unsafe.Pointer(&key), uintptr(seed)))
+	if s := *(*string)(unsafe.Pointer(&key)); wordLoads && len(s) <= 16 {
+		a, b := shortWords(s)
+		hi, lo := bits.Mul64(a^seed^golden, b^seed)
+		hi, lo = bits.Mul64(hi^lo^wyp1, uint64(len(s))^seed)
+		return hi ^ lo
+	}
+	return widen(strhash(unsafe.Pointer(&key), uintptr(seed)), seed)
+}
+
+// shortWords returns the bytes of s, at most 16 long, as two words: the
+// first and last 8 bytes of a string of 8 or more, the first and last 4 of
+// a string of 4 to 7, and three of its bytes for a shorter one, as wyhash
+// reads them. It needs wordLoads. (It is generic so that the compiler
+// inlines it into Find's instantiations in other packages.)
+func shortWords[S ~string](s S) (a, b uint64) {
+	p, n := unsafe.Pointer(unsafe.StringData(string(s))), uintptr(len(s))
+	switch {
+	case n >= 8:
+		return *(*uint64)(p), *(*uint64)(unsafe.Add(p, n-8))
+	case n >= 4:
+		return uint64(*(*uint32)(p)), uint64(*(*uint32)(unsafe.Add(p, n-4)))
+	case n > 0:
+		return uint64(*(*byte)(p))<<16 | uint64(*(*byte)(unsafe.Add(p, n/2)))<<8 | uint64(*(*byte)(unsafe.Add(p, n-1))), 0
+	}
+	return 0, 0
+}
+
+// widen returns a hash h of the runtime's, a uintptr, as the 64 bits a
+// table takes its home from the top of: on a 32-bit platform, whose
+// runtime hashes are 32 bits, mixed into 64 (the top bits would be zero).
+// (It is generic so that the compiler inlines it into Find's
+// instantiations in other packages.)
+func widen[H ~uintptr](h H, seed uint64) uint64 {
+	if unsafe.Sizeof(h) == 8 {
+		return uint64(h)
+	}
+	hi, lo := bits.Mul64(uint64(h)^seed, golden)
+	return hi ^ lo
 }
 
 // strhash is the runtime's hash of the string at p (AES-based where the CPU
@@ -317,8 +671,7 @@ const (
 
 // mixWord is kindWord's hash of a key's bits: a 64x64→128-bit multiply
 // whose halves are folded together, the mixing step of wyhash, whose top
-// bits depend on every bit of the key. (Find repeats it by hand: the
-// compiler does not inline it into another package's instantiation.)
+// bits depend on every bit of the key. (Find repeats it by hand.)
 func mixWord(w, seed uint64) uint64 {
 	hi, lo := bits.Mul64(w^seed, golden)
 	return hi ^ lo
@@ -365,11 +718,34 @@ func hashMemory(p unsafe.Pointer, n uintptr, seed uint64) uint64 {
 	return h
 }
 
+// eface is the layout of an empty interface value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// The type words of an int and of a string in an interface, the dynamic
+// types that hashInterface and findInterface take without the runtime.
+var (
+	intType    = typeWord(0)
+	stringType = typeWord("")
+)
+
+func typeWord(e any) unsafe.Pointer {
+	return (*eface)(unsafe.Pointer(&e)).typ
+}
+
 // hashInterface hashes the dynamic value of key, whose type K is an
-// interface type, with the hash function of the builtin map.
+// interface type, with the hash function of the builtin map, or for an int
+// or a string with the hash of those kinds. (findInterface spells it out.)
 func hashInterface[K comparable](key K, seed uint64) uint64 {
 	e := any(key)
-	return uint64(nilinterhash(unsafe.Pointer(&e), uintptr(seed)))
+	switch w := (*eface)(unsafe.Pointer(&e)); w.typ {
+	case intType:
+		return mixWord(uint64(*(*int)(w.data)), seed)
+	case stringType:
+		return hashString(*(*string)(w.data), seed)
+	}
+	return widen(nilinterhash(unsafe.Pointer(&e), uintptr(seed)), seed)
 }
 
 // nilinterhash is the runtime's hash of an empty interface's dynamic value,

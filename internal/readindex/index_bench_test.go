@@ -35,7 +35,14 @@ func benchFind[K comparable](b *testing.B, key func(int) K) {
 		})
 	}
 	x := New(m)
-	run(fmt.Sprintf("index=%s", kindNames[x.kind]), x.Find)
+	name := "index=" + kindNames[x.kind]
+	switch {
+	case x.Direct():
+		name += "/direct"
+	case x.HasTable():
+		name += "/tagged"
+	}
+	run(name, x.Find)
 	run("builtin-map", func(k K) (int, bool) { v, ok := m[k]; return v, ok })
 }
 
@@ -48,9 +55,12 @@ func BenchmarkHash(b *testing.B) {
 	strs := make([]string, benchKeys)
 	arrays := make([][16]byte, benchKeys)
 	pairs := make([]pair, benchKeys)
+	floats := make([]float64, benchKeys)
+	longs := make([]string, benchKeys)
 	for i := range benchKeys {
 		ints[i], strs[i] = i, fmt.Sprintf("user:%08d", i)
 		arrays[i], pairs[i] = [16]byte{0: byte(i), 9: byte(i >> 8)}, pair{i, -i}
+		floats[i], longs[i] = float64(i)/3, fmt.Sprintf("/usr/share/doc/package-%08d", i)
 	}
 	run := func(name string, h func(i int) uint64) {
 		b.Run(name, func(b *testing.B) {
@@ -63,11 +73,15 @@ func BenchmarkHash(b *testing.B) {
 		})
 	}
 	run("key=int/mixWord", func(i int) uint64 { return mixWord(wordOf(ints[i]), seed) })
-	run("key=string/strhash", func(i int) uint64 { return hashString(strs[i], seed) })
+	run("key=string/hashString", func(i int) uint64 { return hashString(strs[i], seed) })
+	run("key=string/strhash", func(i int) uint64 { return uint64(strhash(unsafe.Pointer(&strs[i]), uintptr(seed))) })
 	run("key=string/maphash.String", func(i int) uint64 { return maphash.String(hseed, strs[i]) })
+	run("key=string29/hashString", func(i int) uint64 { return hashString(longs[i], seed) })
+	run("key=string29/maphash.String", func(i int) uint64 { return maphash.String(hseed, longs[i]) })
+	run("key=float64/hashFloat", func(i int) uint64 { return hashFloat(floats[i], seed, false) })
 	run("key=[16]byte/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&arrays[i]), 16, seed) })
 	run("key=struct{a,b int}/hashMemory", func(i int) uint64 { return hashMemory(unsafe.Pointer(&pairs[i]), 16, seed) })
-	runComparable(run, hseed, ints, strs, arrays, pairs)
+	runComparable(run, hseed, ints, strs, arrays, pairs, floats)
 }
 
 var kindNames = map[kind]string{

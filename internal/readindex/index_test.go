@@ -54,7 +54,7 @@ func TestKindOf(t *testing.T) {
 		{"[8]byte", kindOf[[8]byte](), kindWord},
 		{"[3]byte", kindOf[[3]byte](), kindMemory},
 		{"[16]byte", kindOf[[16]byte](), kindMemory},
-		{"struct{a, b int}", kindOf[pair](), kindMemory},
+		{"struct{a, b int}", kindOf[pair](), map[bool]kind{true: kindWord, false: kindMemory}[unsafe.Sizeof(pair{}) == 8]},
 		{"string", kindOf[string](), kindString},
 		{"any", kindOf[any](), kindInterface},
 		{"error", kindOf[error](), kindInterface},
@@ -88,12 +88,12 @@ func checkIndex[K comparable](t *testing.T, entries map[K]int, absent []K) Index
 	if want := kindOf[K](); len(entries) > 0 && x.kind != want {
 		t.Fatalf("Index of %d %T keys has kind %d, want %d", len(entries), *new(K), x.kind, want)
 	}
-	if x.slots != nil {
-		if len(x.slots) < 2*len(entries) || len(x.slots)&(len(x.slots)-1) != 0 {
-			t.Fatalf("%d slots for %d entries, want a power of two at least twice as many", len(x.slots), len(entries))
+	if slots := len(x.slotSlice()); x.HasTable() {
+		if slots < 2*len(entries) || slots&(slots-1) != 0 {
+			t.Fatalf("%d slots for %d entries, want a power of two at least twice as many", slots, len(entries))
 		}
-		if r, limit := x.longestRun(), maxRun(len(x.slots)); r > limit {
-			t.Fatalf("a run of %d occupied slots, more than the bound %d", r, limit)
+		if r, limit := x.longestRun(), x.maxRun(); r > limit {
+			t.Fatalf("a run of %d, more than the bound %d", r, limit)
 		}
 	}
 	if x.Len() != len(entries) {
@@ -192,12 +192,12 @@ func TestIndexKeyTypes(t *testing.T) {
 	})
 	t.Run("builtin-map types", func(t *testing.T) {
 		x := checkIndex(t, numbered(100, func(i int) withIface { return withIface{i} }), []withIface{{"0"}})
-		if x.slots != nil {
+		if x.HasTable() {
 			t.Fatal("an Index of struct{ e any } keys built a table")
 		}
 		p := new(int)
 		x2 := checkIndex(t, numbered(100, func(i int) ptrAndFloat { return ptrAndFloat{p: p, f: float64(i)} }), []ptrAndFloat{{f: 1}})
-		if x2.slots != nil {
+		if x2.HasTable() {
 			t.Fatal("an Index of struct{ p *int; f float64 } keys built a table")
 		}
 	})
@@ -209,6 +209,86 @@ func TestIndexKeyTypes(t *testing.T) {
 		}
 		zero.Range(func(int, int) bool { t.Fatal("Range of the zero Index called f"); return false })
 	})
+}
+
+// TestIndexLayouts checks which layout each key set gets, and that the
+// direct layout's empty key, which no table holds, is never found.
+func TestIndexLayouts(t *testing.T) {
+	check := func(name string, x interface{ Direct() bool }, want bool) {
+		t.Helper()
+		if x.Direct() != want {
+			t.Errorf("%s: Direct() = %v, want %v", name, x.Direct(), want)
+		}
+	}
+	// The zero key free: it marks the empty slots.
+	x := checkIndex(t, numbered(100, func(i int) int { return i + 1 }), []int{0, 101})
+	check("ints without 0", &x, true)
+	if x.empty != 0 {
+		t.Errorf("ints without 0: empty key %d, want 0", x.empty)
+	}
+	// The zero key taken: another absent key, and it is not found.
+	x = checkIndex(t, numbered(100, func(i int) int { return i }), []int{-1, 100})
+	check("ints with 0", &x, true)
+	if _, ok := x.Find(x.empty); ok || x.empty >= 0 && x.empty < 100 {
+		t.Errorf("ints with 0: empty key %d is a key or was found", x.empty)
+	}
+	// Every value but one of a small type: that one is the empty key.
+	i8 := checkIndex(t, numbered(255, func(i int) int8 { return int8(i - 127) }), []int8{math.MinInt8})
+	check("int8 but -128", &i8, true)
+	if i8.empty != math.MinInt8 {
+		t.Errorf("int8 but -128: empty key %d, want -128", i8.empty)
+	}
+	u16 := checkIndex(t, numbered(1<<16-1, func(i int) uint16 { return uint16(i + 7) }), []uint16{6})
+	check("uint16 but 6", &u16, true)
+	// Every value of a type, or a zero key where no other bits are a
+	// valid key: the tagged layout.
+	all8 := checkIndex(t, numbered(256, func(i int) uint8 { return uint8(i) }), nil)
+	check("all of uint8", &all8, false)
+	bools := checkIndex(t, map[bool]int{false: 0, true: 1}, nil)
+	check("both bools", &bools, false)
+	p := new(int)
+	ptrs := checkIndex(t, map[*int]int{nil: 0, p: 1}, []*int{new(int)})
+	check("pointers with nil", &ptrs, false)
+	ptrs = checkIndex(t, map[*int]int{p: 1}, []*int{nil, new(int)})
+	check("pointers without nil", &ptrs, true)
+	strs := checkIndex(t, map[string]int{"a": 1}, []string{""})
+	check("strings", &strs, false)
+}
+
+// TestStringHashes checks every length up to past the ones that Find
+// hashes and compares itself, so that Find and the build agree, and that
+// strings that differ only in their first, middle or last byte are told
+// apart.
+func TestStringHashes(t *testing.T) {
+	base := strings.Repeat("0123456789abcdef", 3)
+	for n := 0; n < len(base); n++ {
+		keys := map[string]int{base[:n]: 0}
+		var absent []string
+		for j, at := range []int{0, n / 2, n - 1} {
+			if n == 0 {
+				break
+			}
+			b := []byte(base[:n])
+			b[at] ^= 0x20
+			keys[string(b)] = j + 1
+			b[at] ^= 0x01
+			absent = append(absent, string(b))
+		}
+		absent = append(absent, base[:n]+"x")
+		if n > 0 {
+			absent = append(absent, base[1:n+1])
+		}
+		x := checkIndex(t, keys, absent)
+		for k, v := range keys {
+			// The same bytes at another address: compared by value.
+			if got, ok := x.Find(strings.Clone(k)); !ok || got != v {
+				t.Fatalf("Find(copy of %q) = %d, %v; want %d, true", k, got, ok, v)
+			}
+			if h := hashString(k, x.seed); h != hashString(strings.Clone(k), x.seed) {
+				t.Fatalf("hashString(%q) depends on the address", k)
+			}
+		}
+	}
 }
 
 func TestIndexFloatKeys(t *testing.T) {
@@ -261,6 +341,17 @@ func TestIndexInterfaceKeys(t *testing.T) {
 	if _, ok := x.Find(math.NaN()); ok {
 		t.Fatal("Find(NaN) found a key")
 	}
+	// Dynamic ints and strings, which Find hashes and compares itself,
+	// among values of other types with the same bits.
+	type myInt int
+	type myString string
+	mixed := []any{0, 1, -1, math.MaxInt, myInt(1), int64(1), uint(1), "", "a", "user:00000001", myString("a"),
+		strings.Repeat("long key ", 5), []byte("a") != nil}
+	x = checkIndex(t, numbered(len(mixed), func(i int) any { return mixed[i] }),
+		[]any{2, myInt(2), int32(1), "b", myString("b"), strings.Repeat("long key ", 4)})
+	if v, ok := x.Find(strings.Clone("user:00000001")); !ok || v != 9 {
+		t.Fatalf("Find of a copied string key = %d, %v; want 9, true", v, ok)
+	}
 	// A non-empty interface type is hashed by its dynamic value too.
 	errs := numbered(3, func(i int) error { return []error{io.EOF, io.ErrUnexpectedEOF, nil}[i] })
 	checkIndex(t, errs, []error{io.ErrShortWrite})
@@ -312,20 +403,44 @@ func TestIndexAdversarialKeys(t *testing.T) {
 		const seed, size, n = 0x5eed, 512, 200
 		shift := 64 - 9 // log2(size)
 		var keys []int
-		for k := 0; len(keys) < n; k++ {
+		for k := 1; len(keys) < n; k++ {
 			if mixWord(uint64(k), seed)>>shift == 0 {
 				keys = append(keys, k)
 			}
 		}
 		m := numbered(n, func(i int) int { return keys[i] })
-		bad, ok := build(m, kindWord, seed)
-		if ok || len(bad.slots) != size {
-			t.Fatalf("a table of %d slots with the colliding seed passed the bound (longest run %d)", len(bad.slots), bad.longestRun())
+		bad, ok := build(m, kindWord, seed, true, 0)
+		if ok || len(bad.slotSlice()) != size {
+			t.Fatalf("a table of %d slots with the colliding seed passed the bound (longest run %d)", len(bad.slotSlice()), bad.longestRun())
 		}
 		// New retries with random seeds and ends up within the bound.
 		x := checkIndex(t, m, []int{keys[n-1] + 1})
-		if x.slots == nil || x.seed == seed {
+		if !x.HasTable() || x.seed == seed {
 			t.Fatalf("New kept the builtin map or the bad seed (seed %#x)", x.seed)
+		}
+	})
+	t.Run("colliding in one group of the tagged layout", func(t *testing.T) {
+		// 200 keys with one home group under seed fill a run of 25 full
+		// groups, beyond the bound.
+		const seed, groups, n = 0x5eed, 512 / group, 200
+		var keys []int
+		for k := 1; len(keys) < n; k++ {
+			if mixWord(uint64(k), seed)>>(64-6) == 0 { // log2(groups)
+				keys = append(keys, k)
+			}
+		}
+		m := numbered(n, func(i int) int { return keys[i] })
+		bad, ok := build(m, kindWord, seed, false, 0)
+		if ok || len(bad.tagSlice()) != groups {
+			t.Fatalf("a table of %d groups with the colliding seed passed the bound (longest run %d)", len(bad.tagSlice()), bad.longestRun())
+		}
+		for k, v := range m { // still right, if slow
+			if got, ok := bad.Find(k); !ok || got != v {
+				t.Fatalf("Find(%d) = %d, %v in the colliding table; want %d, true", k, got, ok, v)
+			}
+		}
+		if _, ok := bad.Find(0); ok {
+			t.Fatal("Find(0) found an absent key in the colliding table")
 		}
 	})
 	t.Run("every seed too long: the builtin map", func(t *testing.T) {
@@ -333,7 +448,7 @@ func TestIndexAdversarialKeys(t *testing.T) {
 		// table and keep the builtin map, which stays right.
 		const seed = 0x5eed
 		var keys []int
-		for k := 0; len(keys) < 200; k++ {
+		for k := 1; len(keys) < 200; k++ {
 			if mixWord(uint64(k), seed)>>(64-9) == 0 {
 				keys = append(keys, k)
 			}
@@ -341,8 +456,8 @@ func TestIndexAdversarialKeys(t *testing.T) {
 		m := numbered(len(keys), func(i int) int { return keys[i] })
 		tries := 0
 		x := newIndex(maps.Clone(m), func() uint64 { tries++; return seed })
-		if x.slots != nil || tries != buildTries {
-			t.Fatalf("after %d tries of a colliding seed, New built a table: %v", tries, x.slots != nil)
+		if x.HasTable() || tries != buildTries {
+			t.Fatalf("after %d tries of a colliding seed, New built a table: %v", tries, x.HasTable())
 		}
 		for k, v := range m {
 			if got, ok := x.Find(k); !ok || got != v {
@@ -363,6 +478,7 @@ func TestFindDoesNotAllocate(t *testing.T) {
 	floats := New(numbered(100, func(i int) float64 { return float64(i) }))
 	complexes := New(numbered(100, func(i int) complex128 { return complex(float64(i), 1) }))
 	ifaces := New(numbered(1000, func(i int) any { return i }))
+	strIfaces := New(numbered(100, func(i int) any { return fmt.Sprint(i) }))
 	n, s := 777, "77"
 	for _, tc := range []struct {
 		name string
@@ -374,6 +490,8 @@ func TestFindDoesNotAllocate(t *testing.T) {
 		{"float64", func() bool { _, ok := floats.Find(float64(n % 100)); return ok }},
 		{"complex128", func() bool { _, ok := complexes.Find(complex(float64(n%100), 1)); return ok }},
 		{"any holding an int above 255", func() bool { n++; _, ok := ifaces.Find(any(n%700 + 256)); return ok }},
+		{"any holding a string", func() bool { _, ok := strIfaces.Find(any(s)); return ok }},
+		{"int by FindDirect", func() bool { _, ok := ints.FindDirect(n % 100); return ok }},
 	} {
 		if !tc.find() {
 			t.Fatalf("%s: the key was not found", tc.name)

@@ -1,0 +1,7 @@
+//go:build amd64 || arm64 || 386 || ppc64le || s390x
+
+package readindex
+
+// wordLoads says whether the CPU loads 8 bytes from any address as fast as
+// from an aligned one, which equalString's comparison by words needs.
+const wordLoads = true
