@@ -18,9 +18,10 @@ import (
 // mutex, indexes the copy for lookups (the table of syncmap.Map's read view,
 // internal/readindex) and publishes both, so a write costs O(n) time and
 // allocation for n entries, and a snapshot holds its entries twice, once in
-// the map that the next write copies and once in the index. Use a Cache where writes are rare and mostly happen while the
-// cache is small or are batched (StoreAll); see the package doc for the
-// measured crossover against sync.Map.
+// the map that the next write copies and once in the index. Use a Cache
+// where writes are rare and mostly happen while the cache is small or are
+// batched (StoreAll); docs/benchmarks.md has the measured crossover against
+// sync.Map.
 //
 // The zero Cache is empty and ready for use. A Cache must not be copied
 // after first use.
@@ -52,6 +53,9 @@ func (c *Cache[K, V]) Load(key K) (value V, ok bool) {
 	s := c.snap.Load()
 	if s == nil {
 		return loadEmpty[K, V](key)
+	}
+	if s.idx.Direct() { // the lookup that needs no stack frame
+		return s.idx.FindDirect(key)
 	}
 	return s.idx.Find(key)
 }

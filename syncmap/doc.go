@@ -19,7 +19,7 @@
 // Since the view never changes once published, it is indexed by a hash table
 // built for lookups alone instead of a builtin map (internal/readindex, the
 // same table as atomicvalue.Cache's snapshots): a seeded hash chosen for the
-// key type, stored hashes so that a probe rarely compares whole keys, and a
+// key type, a layout in which a probe rarely compares whole keys, and a
 // bounded probe. The entries it points to, and so the algorithm, are the
 // same. Keys compare as in a builtin map, including interface keys: NaN is
 // never found, +0 and -0 are one key, and a key whose dynamic type is not
@@ -30,19 +30,13 @@
 // The two cases the design is for, as sync.Map's documentation puts them:
 // keys that are written once and then read many times, as in caches that only
 // grow; and goroutines that read, write and overwrite disjoint sets of keys.
-// There, reads scale with cores because they write no shared memory. On a
-// 2-core VM (docs/benchmarks.md, best of 5), a Load hit of one of 1024 int
-// keys takes 2.1 ns at -cpu 2: 3.7 times as fast as sync.Map (7.9 ns; its
-// Go 1.24 HashTrieMap), 9 times as fast as a mutex and a map, and as fast as
-// the Map of github.com/puzpuzpuz/xsync/v4 (2.1 ns); those figures predate
-// the shared read index, which left int hits at 0.87 to 0.91 times their
-// former speed. With 1024 string keys, measured later on the same VM under
-// load, a hit is 1.9 times as fast as sync.Map and 0.88 (one core) to 1.05
-// (two cores) times as fast as xsync's Map; misses are 0.81 to 0.87 times
-// xsync's. A Map[any, any] used as a drop-in for sync.Map is 0.82 to 1.06
-// times as fast as it on Go's own LoadMostlyHits and LoadMostlyMisses.
-// Range takes no lock and walks the read view: over 1024 entries 2.6 to 3.7
-// times as fast as sync.Map's. Loads and Ranges do not allocate.
+// There, reads scale with cores because they write no shared memory: a Load
+// hit of an int or a string key is several times as fast as a builtin map
+// behind a mutex, faster than sync.Map, and about as fast as the Map of
+// github.com/puzpuzpuz/xsync/v4; a Map[any, any] used as a drop-in for
+// sync.Map is faster than it on Go's own Load benchmarks. Range takes no lock
+// and walks the read view. Loads and Ranges do not allocate.
+// docs/benchmarks.md has the measurements.
 //
 // # When not to
 //
@@ -50,14 +44,14 @@
 // only, every lookup that misses the read view takes the mutex, until enough
 // misses have happened to promote the dirty map (golang/go#21032); and the
 // first new key after each promotion copies the whole view into a new dirty
-// map. A map whose set of keys keeps changing pays both again and again:
-// AdversarialAlloc, which stores a new key after just enough loads to force a
-// promotion each time, runs 115 to 160 ns an operation, 7 times as slow as
-// sync.Map and 4 to 8 times as slow as a mutex and a map; AdversarialDelete
-// 4 to 12 times as slow as sync.Map. Storing ever-new keys
-// (LoadOrStoreUnique) is on a par with sync.Map and 1.3 to 4 times as slow as
-// a mutex and a map. For such maps use sync.Map, whose HashTrieMap has no
-// promotion, or a plain map behind a mutex.
+// map, and each promotion indexes the new view, which costs more than
+// building a builtin map. A map whose set of keys keeps changing pays both
+// again and again: in AdversarialAlloc, which stores a new key after just
+// enough loads to force a promotion each time, and AdversarialDelete, it is
+// several times as slow as sync.Map and as a mutex and a map, and storing
+// ever-new keys (LoadOrStoreUnique) is slower than a mutex and a map. For such
+// maps use sync.Map, whose HashTrieMap has no promotion, or a plain map
+// behind a mutex.
 //
 // Stores allocate: each value stored lives in its own heap allocation, as
 // sync.Map's did, so that an entry can switch values with one atomic pointer

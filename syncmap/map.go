@@ -66,8 +66,8 @@ type Map[K comparable, V any] struct {
 // lookups alone (internal/readindex) rather than by a builtin map; the
 // entries it points to, and so the algorithm, are the same.
 type readOnly[K comparable, V any] struct {
-	idx     readindex.Index[K, *entry[V]] // the view's entries
 	amended bool                          // dirty holds some key that the view lacks
+	idx     readindex.Index[K, *entry[V]] // the view's entries
 }
 
 // promotedView returns the view that makes dirty the read map. The view may
@@ -161,8 +161,14 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 		return m.loadEmpty(key)
 	}
 	// read.find(key), by hand: find does not inline here, and the call
-	// would cost a tenth of a hit.
-	e, ok := read.idx.Find(key)
+	// would cost a tenth of a hit. FindDirect, where it applies, needs no
+	// stack frame, which Find does.
+	var e *entry[V]
+	if read.idx.Direct() {
+		e, ok = read.idx.FindDirect(key)
+	} else {
+		e, ok = read.idx.Find(key)
+	}
 	if !ok && read.amended {
 		e, ok = m.loadSlow(key)
 	}
@@ -596,8 +602,8 @@ func (m *Map[K, V]) dirtyLocked() {
 }
 
 // tryExpungeLocked marks a deleted entry expunged and reports whether it is.
-// A nil entry that concurrently gets a value stays live: tryStore's CAS and
-// ours cannot both win.
+// A nil entry that concurrently gets a value stays live: the CAS of trySwap
+// or tryLoadOrStore and ours cannot both win.
 func (e *entry[V]) tryExpungeLocked() (isExpunged bool) {
 	p := atomic.LoadPointer(&e.p)
 	for p == nil {
