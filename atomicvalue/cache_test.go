@@ -380,9 +380,9 @@ func TestCacheComputeAndStoreAllMayUseTheCache(t *testing.T) {
 	}
 }
 
-// Benchmarks. Keys are ints, as a type or ID would be hashed; every lookup
-// hits. The plain map is read without synchronization, which is only safe
-// because nothing writes it: it is the floor a Load can approach.
+// Benchmarks. Every Load benchmark's lookup hits. The plain map is read
+// without synchronization, which is only safe because nothing writes it: it
+// is the floor a Load can approach.
 
 var sinkV int
 
@@ -398,14 +398,6 @@ func filledCache(n int) *atomicvalue.Cache[int, int] {
 		}
 	})
 	return c
-}
-
-func filledMap(n int) map[int]int {
-	m := make(map[int]int, n)
-	for k := range n {
-		m[k] = k
-	}
-	return m
 }
 
 func filledSyncMap(n int) *sync.Map {
@@ -424,197 +416,78 @@ func filledSyncmap(n int) *syncmap.Map[int, int] {
 	return m
 }
 
-func intOf(v any) int {
+// A loader is a map under test in the Load benchmarks. Each implementation
+// wraps its map in a struct type of its own, so that loadLoop is
+// instantiated for each and every one pays the same single call to its
+// wrapper's Load, which calls the map directly, as a program would.
+type loader[K comparable] interface{ Load(K) (int, bool) }
+
+type (
+	cacheLoader[K comparable]   struct{ c *atomicvalue.Cache[K, int] }
+	mapLoader[K comparable]     struct{ m map[K]int }
+	syncMapLoader[K comparable] struct{ m *sync.Map }
+	syncmapLoader[K comparable] struct{ m *syncmap.Map[K, int] }
+)
+
+func (l cacheLoader[K]) Load(k K) (int, bool) { return l.c.Load(k) }
+func (l mapLoader[K]) Load(k K) (int, bool)   { v, ok := l.m[k]; return v, ok }
+func (l syncMapLoader[K]) Load(k K) (int, bool) {
+	v, ok := l.m.Load(k)
 	i, _ := v.(int)
-	return i
+	return i, ok
 }
+func (l syncmapLoader[K]) Load(k K) (int, bool) { return l.m.Load(k) }
 
-// BenchmarkCacheLoad and BenchmarkCacheLoadParallel call each map directly,
-// as a program would, so that Cache.Load and syncmap.Map.Load inline like
-// the plain map's lookup does.
+// BenchmarkCacheLoad reads 1,024 int keys, and 1,024 strings of 13 bytes
+// (the length of a short identifier), from the Cache, a plain map, sync.Map
+// and syncmap.Map, on one goroutine. Parallel loads of int keys against
+// these and xsync's Map are bench's map-load workload
+// (go -C bench test -bench Map/map-load/).
 func BenchmarkCacheLoad(b *testing.B) {
-	b.Run("impl=Cache", func(b *testing.B) {
-		c := filledCache(loadKeys)
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := c.Load(i & (loadKeys - 1)); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=map", func(b *testing.B) {
-		m := filledMap(loadKeys)
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m[i&(loadKeys-1)]; ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=sync.Map", func(b *testing.B) {
-		m := filledSyncMap(loadKeys)
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m.Load(i & (loadKeys - 1)); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=syncmap.Map", func(b *testing.B) {
-		m := filledSyncmap(loadKeys)
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m.Load(i & (loadKeys - 1)); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-}
-
-// BenchmarkCacheLoadString is BenchmarkCacheLoad with string keys, 13 bytes
-// each, read from a slice by every implementation alike.
-func BenchmarkCacheLoadString(b *testing.B) {
-	keys := make([]string, loadKeys)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("user:%08d", i)
+	ints := make([]int, loadKeys)
+	strs := make([]string, loadKeys)
+	for i := range loadKeys {
+		ints[i], strs[i] = i, fmt.Sprintf("user:%08d", i)
 	}
-	b.Run("impl=Cache", func(b *testing.B) {
-		var c atomicvalue.Cache[string, int]
-		c.StoreAll(func(yield func(string, int) bool) {
-			for i, k := range keys {
-				yield(k, i)
-			}
-		})
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := c.Load(keys[i&(loadKeys-1)]); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=map", func(b *testing.B) {
-		m := make(map[string]int, loadKeys)
-		for i, k := range keys {
-			m[k] = i
-		}
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m[keys[i&(loadKeys-1)]]; ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=sync.Map", func(b *testing.B) {
-		var m sync.Map
-		for i, k := range keys {
-			m.Store(k, i)
-		}
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
-	b.Run("impl=syncmap.Map", func(b *testing.B) {
-		var m syncmap.Map[string, int]
-		for i, k := range keys {
-			m.Store(k, i)
-		}
-		m.Range(func(string, int) bool { return true }) // promote
-		b.ReportAllocs()
-		hits := 0
-		b.ResetTimer()
-		for i := range b.N {
-			if _, ok := m.Load(keys[i&(loadKeys-1)]); ok {
-				hits++
-			}
-		}
-		sinkV = hits
-	})
+	b.Run("key=int", func(b *testing.B) { benchLoadsOf(b, ints) })
+	b.Run("key=string", func(b *testing.B) { benchLoadsOf(b, strs) })
 }
 
-// checkHits fails the benchmark unless every lookup of a parallel loop hit.
-func checkHits(b *testing.B, lookups, hits int) {
-	if hits != lookups {
-		b.Errorf("%d of %d lookups of present keys missed", lookups-hits, lookups)
+func benchLoadsOf[K comparable](b *testing.B, keys []K) {
+	var (
+		c  atomicvalue.Cache[K, int]
+		m  = make(map[K]int, len(keys))
+		sm sync.Map
+		sy syncmap.Map[K, int]
+	)
+	for i, k := range keys {
+		m[k] = i
+		sm.Store(k, i)
+		sy.Store(k, i)
 	}
+	c.StoreAll(maps.All(m))
+	sy.Range(func(K, int) bool { return true }) // promote the dirty map
+	b.Run("impl=Cache", func(b *testing.B) { loadLoop(b, cacheLoader[K]{&c}, keys) })
+	b.Run("impl=map", func(b *testing.B) { loadLoop(b, mapLoader[K]{m}, keys) })
+	b.Run("impl=sync.Map", func(b *testing.B) { loadLoop(b, syncMapLoader[K]{&sm}, keys) })
+	b.Run("impl=syncmap.Map", func(b *testing.B) { loadLoop(b, syncmapLoader[K]{&sy}, keys) })
 }
 
-func BenchmarkCacheLoadParallel(b *testing.B) {
-	b.Run("impl=Cache", func(b *testing.B) {
-		c := filledCache(loadKeys)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			i, hits := 0, 0
-			for ; pb.Next(); i++ {
-				if _, ok := c.Load(i & (loadKeys - 1)); ok {
-					hits++
-				}
-			}
-			checkHits(b, i, hits)
-		})
-	})
-	b.Run("impl=map", func(b *testing.B) {
-		m := filledMap(loadKeys)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			i, hits := 0, 0
-			for ; pb.Next(); i++ {
-				if _, ok := m[i&(loadKeys-1)]; ok {
-					hits++
-				}
-			}
-			checkHits(b, i, hits)
-		})
-	})
-	b.Run("impl=sync.Map", func(b *testing.B) {
-		m := filledSyncMap(loadKeys)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			i, hits := 0, 0
-			for ; pb.Next(); i++ {
-				if _, ok := m.Load(i & (loadKeys - 1)); ok {
-					hits++
-				}
-			}
-			checkHits(b, i, hits)
-		})
-	})
-	b.Run("impl=syncmap.Map", func(b *testing.B) {
-		m := filledSyncmap(loadKeys)
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			i, hits := 0, 0
-			for ; pb.Next(); i++ {
-				if _, ok := m.Load(i & (loadKeys - 1)); ok {
-					hits++
-				}
-			}
-			checkHits(b, i, hits)
-		})
-	})
+// loadLoop looks up keys in turn, b.N times, and fails the benchmark unless
+// every lookup hit.
+func loadLoop[K comparable, L loader[K]](b *testing.B, l L, keys []K) {
+	b.ReportAllocs()
+	hits := 0
+	b.ResetTimer()
+	for i := range b.N {
+		if _, ok := l.Load(keys[i&(loadKeys-1)]); ok {
+			hits++
+		}
+	}
+	if hits != b.N {
+		b.Errorf("%d of %d lookups of present keys missed", b.N-hits, b.N)
+	}
+	sinkV = hits
 }
 
 var storeSizes = []struct {
@@ -622,41 +495,35 @@ var storeSizes = []struct {
 	n    int
 }{{"1k", 1_000}, {"10k", 10_000}, {"100k", 100_000}}
 
+// mapOps are the maps the write benchmarks compare, each made with n
+// entries, the keys 0 to n-1.
+var mapOps = []struct {
+	name string
+	make func(n int) (load func(int) (int, bool), store func(k, v int))
+}{
+	{"Cache", func(n int) (func(int) (int, bool), func(k, v int)) { c := filledCache(n); return c.Load, c.Store }},
+	{"sync.Map", func(n int) (func(int) (int, bool), func(k, v int)) {
+		m := filledSyncMap(n)
+		return syncMapLoader[int]{m}.Load, func(k, v int) { m.Store(k, v) }
+	}},
+	{"syncmap.Map", func(n int) (func(int) (int, bool), func(k, v int)) { m := filledSyncmap(n); return m.Load, m.Store }},
+}
+
 // BenchmarkCacheStore overwrites one entry of a cache of n entries: every
 // Store copies all n, so ns/op and B/op grow with n. sync.Map and
 // syncmap.Map overwrite in place, for contrast.
 func BenchmarkCacheStore(b *testing.B) {
 	for _, size := range storeSizes {
-		b.Run("entries="+size.name+"/impl=Cache", func(b *testing.B) {
-			c := filledCache(size.n)
-			b.ReportAllocs()
-			k := 0
-			b.ResetTimer()
-			for range b.N {
-				c.Store(k%size.n, k)
-				k++
-			}
-		})
-		b.Run("entries="+size.name+"/impl=sync.Map", func(b *testing.B) {
-			m := filledSyncMap(size.n)
-			b.ReportAllocs()
-			k := 0
-			b.ResetTimer()
-			for range b.N {
-				m.Store(k%size.n, k)
-				k++
-			}
-		})
-		b.Run("entries="+size.name+"/impl=syncmap.Map", func(b *testing.B) {
-			m := filledSyncmap(size.n)
-			b.ReportAllocs()
-			k := 0
-			b.ResetTimer()
-			for range b.N {
-				m.Store(k%size.n, k)
-				k++
-			}
-		})
+		for _, impl := range mapOps {
+			b.Run("entries="+size.name+"/impl="+impl.name, func(b *testing.B) {
+				_, store := impl.make(size.n)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for k := range b.N {
+					store(k%size.n, k)
+				}
+			})
+		}
 	}
 }
 
@@ -673,28 +540,28 @@ func BenchmarkCacheStoreAll(b *testing.B) {
 			}
 		}
 	}
-	b.Run("method=Store×100", func(b *testing.B) {
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			b.StopTimer()
-			c := filledCache(entries)
-			b.StartTimer()
-			for k, v := range newKeys(0) {
+	for _, method := range []struct {
+		name  string
+		store func(c *atomicvalue.Cache[int, int], batch iter.Seq2[int, int])
+	}{
+		{"Store×100", func(c *atomicvalue.Cache[int, int], batch iter.Seq2[int, int]) {
+			for k, v := range batch {
 				c.Store(k, v)
 			}
-		}
-	})
-	b.Run("method=StoreAll", func(b *testing.B) {
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			b.StopTimer()
-			c := filledCache(entries)
-			b.StartTimer()
-			c.StoreAll(newKeys(0))
-		}
-	})
+		}},
+		{"StoreAll", (*atomicvalue.Cache[int, int]).StoreAll},
+	} {
+		b.Run("method="+method.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				c := filledCache(entries)
+				b.StartTimer()
+				method.store(c, newKeys(0))
+			}
+		})
+	}
 }
 
 // BenchmarkCacheMixed is the crossover: goroutines (set with -cpu) each do
@@ -702,30 +569,12 @@ func BenchmarkCacheStoreAll(b *testing.B) {
 // n entries that the writes overwrite. The Cache wins while its faster
 // lookups pay for its O(n) writes.
 func BenchmarkCacheMixed(b *testing.B) {
-	type ops struct {
-		load  func(int) (int, bool)
-		store func(int, int)
-	}
-	impls := []struct {
-		name string
-		make func(n int) ops
-	}{
-		{"Cache", func(n int) ops { c := filledCache(n); return ops{c.Load, c.Store} }},
-		{"sync.Map", func(n int) ops {
-			m := filledSyncMap(n)
-			return ops{
-				func(k int) (int, bool) { v, ok := m.Load(k); return intOf(v), ok },
-				func(k, v int) { m.Store(k, v) },
-			}
-		}},
-		{"syncmap.Map", func(n int) ops { m := filledSyncmap(n); return ops{m.Load, m.Store} }},
-	}
 	for _, n := range []int{100, 1_000, 10_000} {
 		for _, every := range []int{100, 1_000, 10_000, 100_000} {
-			for _, impl := range impls {
+			for _, impl := range mapOps {
 				name := fmt.Sprintf("entries=%d/writes=1in%d/impl=%s", n, every, impl.name)
 				b.Run(name, func(b *testing.B) {
-					m := impl.make(n)
+					load, store := impl.make(n)
 					b.ReportAllocs()
 					b.RunParallel(func(pb *testing.PB) {
 						k := rand.IntN(n) // goroutines write different keys
@@ -735,8 +584,8 @@ func BenchmarkCacheMixed(b *testing.B) {
 								k = 0
 							}
 							if i%every == 0 {
-								m.store(k, i)
-							} else if _, ok := m.load(k); !ok {
+								store(k, i)
+							} else if _, ok := load(k); !ok {
 								b.Errorf("lookup of present key %d missed", k)
 								return
 							}

@@ -19,85 +19,145 @@ import (
 // mapImpls are the maps every workload runs on.
 var mapImpls = []struct {
 	name   string
-	newMap func() tests.SyncMap[int, int]
+	newMap func() SM
 }{
-	{"typed", func() tests.SyncMap[int, int] { return new(Map[int, int]) }},
-	{"any", func() tests.SyncMap[int, int] { return new(anyInts) }},
-	{"sync.Map", func() tests.SyncMap[int, int] { return new(stdInts) }},
-	{"mutex", func() tests.SyncMap[int, int] { return new(tests.MutexMap[int, int]) }},
+	{"typed", func() SM { return new(Map[int, int]) }},
+	{"any", func() SM { return boxedInts{ours: new(Map[any, any])} }},
+	{"sync.Map", func() SM { return boxedInts{std: new(sync.Map)} }},
+	{"mutex", func() SM { return new(tests.MutexMap[int, int]) }},
 }
 
-// anyInts and stdInts present Map[any, any] and sync.Map as SyncMap[int, int]
-// for the benchmarks. Unlike tests.AnyAsInt, they call their map directly, so
-// that, as in a program that holds the map itself, the boxed key of a lookup
-// does not escape: an adapter that called through an interface would make
-// every lookup of a key above 255 allocate, and measure the allocator.
-type (
-	anyInts struct{ m Map[any, any] }
-	stdInts struct{ m sync.Map }
-)
-
-func (a *anyInts) Load(k int) (int, bool) { v, ok := a.m.Load(k); return intOf(v), ok }
-func (a *anyInts) Store(k, v int)         { a.m.Store(k, v) }
-func (a *anyInts) LoadOrStore(k, v int) (int, bool) {
-	x, l := a.m.LoadOrStore(k, v)
-	return intOf(x), l
-}
-func (a *anyInts) LoadAndDelete(k int) (int, bool)     { v, l := a.m.LoadAndDelete(k); return intOf(v), l }
-func (a *anyInts) Delete(k int)                        { a.m.Delete(k) }
-func (a *anyInts) Swap(k, v int) (int, bool)           { p, l := a.m.Swap(k, v); return intOf(p), l }
-func (a *anyInts) CompareAndSwap(k, old, new int) bool { return a.m.CompareAndSwap(k, old, new) }
-func (a *anyInts) CompareAndDelete(k, old int) bool    { return a.m.CompareAndDelete(k, old) }
-func (a *anyInts) Clear()                              { a.m.Clear() }
-func (a *anyInts) Range(f func(k, v int) bool) {
-	a.m.Range(func(k, v any) bool { return f(k.(int), v.(int)) })
+// boxedInts presents Map[any, any] (ours) or sync.Map (std), whichever is
+// set, as SyncMap[int, int] for the benchmarks. Unlike tests.AnyAsInt, it
+// calls its map directly, so that, as in a program that holds the map
+// itself, the boxed key of a lookup does not escape: an adapter that called
+// through an interface would make every lookup of a key above 255 allocate,
+// and measure the allocator. Go's own sync/map_bench_test.go, which does
+// that, is run over Map[any, any] in docs/benchmarks.md.
+type boxedInts struct {
+	ours *Map[any, any]
+	std  *sync.Map
 }
 
-func (s *stdInts) Load(k int) (int, bool) { v, ok := s.m.Load(k); return intOf(v), ok }
-func (s *stdInts) Store(k, v int)         { s.m.Store(k, v) }
-func (s *stdInts) LoadOrStore(k, v int) (int, bool) {
-	x, l := s.m.LoadOrStore(k, v)
-	return intOf(x), l
-}
-func (s *stdInts) LoadAndDelete(k int) (int, bool)     { v, l := s.m.LoadAndDelete(k); return intOf(v), l }
-func (s *stdInts) Delete(k int)                        { s.m.Delete(k) }
-func (s *stdInts) Swap(k, v int) (int, bool)           { p, l := s.m.Swap(k, v); return intOf(p), l }
-func (s *stdInts) CompareAndSwap(k, old, new int) bool { return s.m.CompareAndSwap(k, old, new) }
-func (s *stdInts) CompareAndDelete(k, old int) bool    { return s.m.CompareAndDelete(k, old) }
-func (s *stdInts) Clear()                              { s.m.Clear() }
-func (s *stdInts) Range(f func(k, v int) bool) {
-	s.m.Range(func(k, v any) bool { return f(k.(int), v.(int)) })
+func (b boxedInts) Load(k int) (int, bool) {
+	if b.std != nil {
+		return intOf(b.std.Load(k))
+	}
+	return intOf(b.ours.Load(k))
 }
 
-func intOf(v any) int {
+func (b boxedInts) Store(k, v int) {
+	if b.std != nil {
+		b.std.Store(k, v)
+	} else {
+		b.ours.Store(k, v)
+	}
+}
+
+func (b boxedInts) LoadOrStore(k, v int) (int, bool) {
+	if b.std != nil {
+		return intOf(b.std.LoadOrStore(k, v))
+	}
+	return intOf(b.ours.LoadOrStore(k, v))
+}
+
+func (b boxedInts) LoadAndDelete(k int) (int, bool) {
+	if b.std != nil {
+		return intOf(b.std.LoadAndDelete(k))
+	}
+	return intOf(b.ours.LoadAndDelete(k))
+}
+
+func (b boxedInts) Delete(k int) {
+	if b.std != nil {
+		b.std.Delete(k)
+	} else {
+		b.ours.Delete(k)
+	}
+}
+
+func (b boxedInts) Swap(k, v int) (int, bool) {
+	if b.std != nil {
+		return intOf(b.std.Swap(k, v))
+	}
+	return intOf(b.ours.Swap(k, v))
+}
+
+func (b boxedInts) CompareAndSwap(k, old, new int) bool {
+	if b.std != nil {
+		return b.std.CompareAndSwap(k, old, new)
+	}
+	return b.ours.CompareAndSwap(k, old, new)
+}
+
+func (b boxedInts) CompareAndDelete(k, old int) bool {
+	if b.std != nil {
+		return b.std.CompareAndDelete(k, old)
+	}
+	return b.ours.CompareAndDelete(k, old)
+}
+
+func (b boxedInts) Clear() {
+	if b.std != nil {
+		b.std.Clear()
+	} else {
+		b.ours.Clear()
+	}
+}
+
+func (b boxedInts) Range(f func(k, v int) bool) {
+	g := func(k, v any) bool { return f(k.(int), v.(int)) }
+	if b.std != nil {
+		b.std.Range(g)
+	} else {
+		b.ours.Range(g)
+	}
+}
+
+// intOf returns the int in v, which a Load or a Swap returned with ok; a
+// missing value, nil, reads as 0.
+func intOf(v any, ok bool) (int, bool) {
 	i, _ := v.(int)
-	return i
+	return i, ok
 }
 
-// workload is one benchmark: setup fills a fresh map, perG is the loop of one
-// of the parallel goroutines, which runs n iterations counting from i. As in
-// the standard library's benchmarks, goroutine g starts at g*b.N, so that the
-// counters of two goroutines never meet.
+// workload is one benchmark: setup fills a fresh map, and op is one
+// operation, the i-th of its goroutine. As in the standard library's
+// benchmarks, goroutine g counts from g*b.N, so that the counters of two
+// goroutines never meet. perG, where set, runs n operations counting from i
+// itself, for the loops that keep state or must not pay op's call.
 type workload struct {
-	setup func(b *testing.B, m tests.SyncMap[int, int])
-	perG  func(b *testing.B, i, n int, m tests.SyncMap[int, int])
+	setup func(m SM)
+	op    func(b *testing.B, m SM, i int)
+	perG  func(b *testing.B, i, n int, m SM)
 }
+
+// SM is the interface through which every workload drives its map.
+type SM = tests.SyncMap[int, int]
 
 func runWorkload(b *testing.B, w workload) {
 	for _, impl := range mapImpls {
 		b.Run(impl.name, func(b *testing.B) {
 			m := impl.newMap()
 			if w.setup != nil {
-				w.setup(b, m)
+				w.setup(m)
 			}
-			parallel(b, func(g, n int) { w.perG(b, g*b.N, n, m) })
+			parallel(b, func(g, n int) {
+				if w.perG != nil {
+					w.perG(b, g*b.N, n, m)
+					return
+				}
+				for i := g * b.N; i < g*b.N+n; i++ {
+					w.op(b, m, i)
+				}
+			})
 		})
 	}
 }
 
 // fill stores keys 0..n-1 and loads each, which promotes the dirty map of a
 // read/dirty design, so that the run starts in the steady state.
-func fill(m tests.SyncMap[int, int], n int) {
+func fill(m SM, n int) {
 	for i := range n {
 		m.Store(i, i)
 	}
@@ -106,15 +166,41 @@ func fill(m tests.SyncMap[int, int], n int) {
 	}
 }
 
+// onKey0 is a Collision workload: every operation is op on key 0, which
+// setup stores.
+func onKey0(op func(b *testing.B, m SM)) workload {
+	return workload{
+		setup: func(m SM) { m.LoadOrStore(0, 0) },
+		op:    func(b *testing.B, m SM, _ int) { op(b, m) },
+	}
+}
+
+// hitsMisses is a Balanced, MostlyHits or MostlyMisses workload: setup
+// stores keys 0 to hits-1, and operation i is hit on key i%(hits+misses)
+// when that is one of them, and miss on key i, which no other operation
+// uses, otherwise.
+func hitsMisses(hits, misses int, hit, miss func(b *testing.B, m SM, k int)) workload {
+	return workload{
+		setup: func(m SM) { fill(m, hits) },
+		op: func(b *testing.B, m SM, i int) {
+			if j := i % (hits + misses); j < hits {
+				hit(b, m, j)
+			} else {
+				miss(b, m, i)
+			}
+		},
+	}
+}
+
 func BenchmarkLoadMostlyHits(b *testing.B)   { loadMostly(b, 1023, 1) }
 func BenchmarkLoadMostlyMisses(b *testing.B) { loadMostly(b, 1, 1023) }
 
 // loadMostly loads keys 0 to hits+misses-1 in turn from a map that holds the
-// first hits of them.
+// first hits of them, in a loop of its own, which spares the Loads op's call.
 func loadMostly(b *testing.B, hits, misses int) {
 	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
+		setup: func(m SM) { fill(m, hits) },
+		perG: func(b *testing.B, i, n int, m SM) {
 			for end := i + n; i < end; i++ {
 				m.Load(i % (hits + misses))
 			}
@@ -123,92 +209,48 @@ func loadMostly(b *testing.B, hits, misses int) {
 }
 
 func BenchmarkLoadOrStoreBalanced(b *testing.B) {
-	const hits, misses = 128, 128
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if j := i % (hits + misses); j < hits {
-					if _, loaded := m.LoadOrStore(j, i); !loaded {
-						b.Fatalf("LoadOrStore(%d) stored a key present since setup", j)
-					}
-				} else if v, loaded := m.LoadOrStore(i, i); loaded {
-					b.Fatalf("LoadOrStore(%d) loaded %d from a key no one else stores", i, v)
-				}
+	runWorkload(b, hitsMisses(128, 128,
+		func(b *testing.B, m SM, k int) {
+			if _, loaded := m.LoadOrStore(k, k); !loaded {
+				b.Fatalf("LoadOrStore(%d) stored a key present since setup", k)
 			}
 		},
-	})
+		func(b *testing.B, m SM, k int) {
+			if v, loaded := m.LoadOrStore(k, k); loaded {
+				b.Fatalf("LoadOrStore(%d) loaded %d from a key no one else stores", k, v)
+			}
+		}))
 }
 
 func BenchmarkLoadOrStoreUnique(b *testing.B) {
-	runWorkload(b, workload{
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.LoadOrStore(i, i)
-			}
-		},
-	})
+	runWorkload(b, workload{op: func(_ *testing.B, m SM, i int) { m.LoadOrStore(i, i) }})
 }
 
 func BenchmarkLoadOrStoreCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.LoadOrStore(0, 0)
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) { m.LoadOrStore(0, 0) }))
 }
 
 func BenchmarkLoadAndDeleteBalanced(b *testing.B) {
-	const hits, misses = 128, 128
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if j := i % (hits + misses); j < hits {
-					m.LoadAndDelete(j)
-				} else {
-					m.LoadAndDelete(i)
-				}
-			}
-		},
-	})
+	loadAndDelete := func(_ *testing.B, m SM, k int) { m.LoadAndDelete(k) }
+	runWorkload(b, hitsMisses(128, 128, loadAndDelete, loadAndDelete))
 }
 
 func BenchmarkLoadAndDeleteUnique(b *testing.B) {
-	runWorkload(b, workload{
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.LoadAndDelete(i)
-			}
-		},
-	})
+	runWorkload(b, workload{op: func(_ *testing.B, m SM, i int) { m.LoadAndDelete(i) }})
 }
 
 func BenchmarkLoadAndDeleteCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if _, loaded := m.LoadAndDelete(0); loaded {
-					m.Store(0, 0)
-				}
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) {
+		if _, loaded := m.LoadAndDelete(0); loaded {
+			m.Store(0, 0)
+		}
+	}))
 }
 
 func BenchmarkRange(b *testing.B) {
-	const mapSize = 1 << 10
 	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, mapSize) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Range(func(_, _ int) bool { return true })
-			}
-		},
+		setup: func(m SM) { fill(m, 1<<10) },
+		op:    func(_ *testing.B, m SM, _ int) { m.Range(func(_, _ int) bool { return true }) },
 	})
 }
 
@@ -217,7 +259,7 @@ func BenchmarkRange(b *testing.B) {
 // dirty map each time, so that every new key copies the map.
 func BenchmarkAdversarialAlloc(b *testing.B) {
 	runWorkload(b, workload{
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
+		perG: func(b *testing.B, i, n int, m SM) {
 			var stores, loadsSinceStore int
 			for end := i + n; i < end; i++ {
 				m.Load(i)
@@ -236,98 +278,64 @@ func BenchmarkAdversarialAlloc(b *testing.B) {
 func BenchmarkAdversarialDelete(b *testing.B) {
 	const mapSize = 1 << 10
 	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, mapSize) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Load(i)
-				if i%mapSize == 0 {
-					m.Range(func(k, _ int) bool {
-						m.Delete(k)
-						return false
-					})
-					m.Store(i, i)
-				}
+		setup: func(m SM) { fill(m, mapSize) },
+		op: func(_ *testing.B, m SM, i int) {
+			m.Load(i)
+			if i%mapSize == 0 {
+				m.Range(func(k, _ int) bool {
+					m.Delete(k)
+					return false
+				})
+				m.Store(i, i)
 			}
 		},
 	})
 }
 
 func BenchmarkDeleteCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Delete(0)
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) { m.Delete(0) }))
 }
 
 func BenchmarkSwapCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Swap(0, 0)
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) { m.Swap(0, 0) }))
 }
 
 // swapHitsMisses swaps existing keys hits times in hits+misses, and otherwise
 // swaps in a new key and deletes it.
 func swapHitsMisses(hits, misses int) workload {
-	return workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if j := i % (hits + misses); j < hits {
-					m.Swap(j, j)
-				} else {
-					m.Swap(i, i)
-					m.Delete(i)
-				}
-			}
-		},
-	}
+	return hitsMisses(hits, misses,
+		func(_ *testing.B, m SM, k int) { m.Swap(k, k) },
+		func(_ *testing.B, m SM, k int) {
+			m.Swap(k, k)
+			m.Delete(k)
+		})
 }
 
 func BenchmarkSwapMostlyHits(b *testing.B)   { runWorkload(b, swapHitsMisses(1023, 1)) }
 func BenchmarkSwapMostlyMisses(b *testing.B) { runWorkload(b, swapHitsMisses(1, 1023)) }
 
 func BenchmarkCompareAndSwapCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if m.CompareAndSwap(0, 0, 42) {
-					m.CompareAndSwap(0, 42, 0)
-				}
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) {
+		if m.CompareAndSwap(0, 0, 42) {
+			m.CompareAndSwap(0, 42, 0)
+		}
+	}))
 }
 
 func BenchmarkCompareAndSwapNoExistingKey(b *testing.B) {
-	runWorkload(b, workload{
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if m.CompareAndSwap(i, 0, 0) {
-					m.Delete(i)
-				}
-			}
-		},
-	})
+	runWorkload(b, workload{op: func(_ *testing.B, m SM, i int) {
+		if m.CompareAndSwap(i, 0, 0) {
+			m.Delete(i)
+		}
+	}})
 }
 
 func BenchmarkCompareAndSwapValueNotEqual(b *testing.B) {
 	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.Store(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if m.CompareAndSwap(0, 1, 2) {
-					b.Fatal("CompareAndSwap(0, 1, 2) swapped a value that is always 0")
-				}
+		setup: func(m SM) { m.Store(0, 0) },
+		op: func(b *testing.B, m SM, _ int) {
+			if m.CompareAndSwap(0, 1, 2) {
+				b.Fatal("CompareAndSwap(0, 1, 2) swapped a value that is always 0")
 			}
 		},
 	})
@@ -336,18 +344,8 @@ func BenchmarkCompareAndSwapValueNotEqual(b *testing.B) {
 // compareAndSwapHitsMisses compares an existing key with its own value hits
 // times in hits+misses, and a missing key otherwise.
 func compareAndSwapHitsMisses(hits, misses int) workload {
-	return workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				v := i
-				if j := i % (hits + misses); j < hits {
-					v = j
-				}
-				m.CompareAndSwap(v, v, v)
-			}
-		},
-	}
+	compareAndSwap := func(_ *testing.B, m SM, k int) { m.CompareAndSwap(k, k, k) }
+	return hitsMisses(hits, misses, compareAndSwap, compareAndSwap)
 }
 
 func BenchmarkCompareAndSwapMostlyHits(b *testing.B) {
@@ -359,35 +357,22 @@ func BenchmarkCompareAndSwapMostlyMisses(b *testing.B) {
 }
 
 func BenchmarkCompareAndDeleteCollision(b *testing.B) {
-	runWorkload(b, workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { m.LoadOrStore(0, 0) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				if m.CompareAndDelete(0, 0) {
-					m.Store(0, 0)
-				}
-			}
-		},
-	})
+	runWorkload(b, onKey0(func(_ *testing.B, m SM) {
+		if m.CompareAndDelete(0, 0) {
+			m.Store(0, 0)
+		}
+	}))
 }
 
 // compareAndDeleteHitsMisses deletes and restores an existing key hits times
 // in hits+misses, and tries a missing key otherwise.
 func compareAndDeleteHitsMisses(hits, misses int) workload {
-	return workload{
-		setup: func(_ *testing.B, m tests.SyncMap[int, int]) { fill(m, hits) },
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				v := i
-				if j := i % (hits + misses); j < hits {
-					v = j
-				}
-				if m.CompareAndDelete(v, v) {
-					m.Store(v, v)
-				}
-			}
-		},
+	compareAndDelete := func(_ *testing.B, m SM, k int) {
+		if m.CompareAndDelete(k, k) {
+			m.Store(k, k)
+		}
 	}
+	return hitsMisses(hits, misses, compareAndDelete, compareAndDelete)
 }
 
 func BenchmarkCompareAndDeleteMostlyHits(b *testing.B) {
@@ -399,13 +384,7 @@ func BenchmarkCompareAndDeleteMostlyMisses(b *testing.B) {
 }
 
 func BenchmarkClear(b *testing.B) {
-	runWorkload(b, workload{
-		perG: func(b *testing.B, i, n int, m tests.SyncMap[int, int]) {
-			for end := i + n; i < end; i++ {
-				m.Clear()
-			}
-		},
-	})
+	runWorkload(b, workload{op: func(_ *testing.B, m SM, _ int) { m.Clear() }})
 }
 
 // BenchmarkLoadHitsInt and the three below are the headline cases with no
@@ -425,65 +404,63 @@ func stringKey(i int) string { return fmt.Sprintf("user:%08d", i) }
 
 const typedSize = 1024 // a power of two: i&(typedSize-1) cycles through the keys
 
+// A loader is a map under test in loadTyped. Each implementation wraps its
+// map in a struct type of its own, so that loadLoop is instantiated for
+// each and every one pays the same single call to its wrapper's Load, which
+// calls the map directly, as a program would.
+type loader[K comparable] interface{ Load(K) (int, bool) }
+
+type (
+	oursLoader[K comparable]  struct{ m *Map[K, int] }
+	stdLoader[K comparable]   struct{ m *sync.Map }
+	mutexLoader[K comparable] struct{ m *tests.MutexMap[K, int] }
+)
+
+func (l oursLoader[K]) Load(k K) (int, bool) { return l.m.Load(k) }
+func (l stdLoader[K]) Load(k K) (int, bool) {
+	v, ok := l.m.Load(k)
+	i, _ := v.(int)
+	return i, ok
+}
+func (l mutexLoader[K]) Load(k K) (int, bool) { return l.m.Load(k) }
+
 // loadTyped fills each map with keys key(0..typedSize-1) and loads those
 // (hits) or the next typedSize keys (misses) in turn.
 func loadTyped[K comparable](b *testing.B, key func(int) K, hits bool) {
-	stored := make([]K, typedSize)
 	look := make([]K, typedSize)
-	for i := range stored {
-		stored[i] = key(i)
-		look[i] = key(i)
+	var (
+		ours Map[K, int]
+		std  sync.Map
+		mu   tests.MutexMap[K, int]
+	)
+	for i := range look {
+		k := key(i)
+		ours.Store(k, i)
+		std.Store(k, i)
+		mu.Store(k, i)
+		look[i] = k
 		if !hits {
 			look[i] = key(typedSize + i)
 		}
 	}
-	b.Run("syncmap", func(b *testing.B) {
-		var m Map[K, int]
-		for i, k := range stored {
-			m.Store(k, i)
-		}
-		m.Range(func(K, int) bool { return true }) // promote
-		parallel(b, func(g, n int) {
-			// Start apart, so that the goroutines do not walk the keys in
-			// lockstep.
-			for i, end := (g+1)*257, (g+1)*257+n; i < end; i++ {
-				k := look[i&(typedSize-1)]
-				if _, ok := m.Load(k); ok != hits {
-					b.Errorf("Load(%v) = _, %v", k, ok)
-					return
-				}
+	ours.Range(func(K, int) bool { return true }) // promote
+	b.Run("syncmap", func(b *testing.B) { loadLoop(b, oursLoader[K]{&ours}, look, hits) })
+	b.Run("sync.Map", func(b *testing.B) { loadLoop(b, stdLoader[K]{&std}, look, hits) })
+	b.Run("mutex", func(b *testing.B) { loadLoop(b, mutexLoader[K]{&mu}, look, hits) })
+}
+
+// loadLoop looks up the keys look in turn in parallel, each goroutine
+// starting at a key of its own so that they do not walk the keys in
+// lockstep, and fails the benchmark unless every lookup reports want.
+func loadLoop[K comparable, L loader[K]](b *testing.B, l L, look []K, want bool) {
+	parallel(b, func(g, n int) {
+		for i, end := (g+1)*257, (g+1)*257+n; i < end; i++ {
+			k := look[i&(typedSize-1)]
+			if _, ok := l.Load(k); ok != want {
+				b.Errorf("Load(%v) = _, %v", k, ok)
+				return
 			}
-		})
-	})
-	b.Run("sync.Map", func(b *testing.B) {
-		var m sync.Map
-		for i, k := range stored {
-			m.Store(k, i)
 		}
-		parallel(b, func(g, n int) {
-			for i, end := (g+1)*257, (g+1)*257+n; i < end; i++ {
-				k := look[i&(typedSize-1)]
-				if _, ok := m.Load(k); ok != hits {
-					b.Errorf("Load(%v) = _, %v", k, ok)
-					return
-				}
-			}
-		})
-	})
-	b.Run("mutex", func(b *testing.B) {
-		var m tests.MutexMap[K, int]
-		for i, k := range stored {
-			m.Store(k, i)
-		}
-		parallel(b, func(g, n int) {
-			for i, end := (g+1)*257, (g+1)*257+n; i < end; i++ {
-				k := look[i&(typedSize-1)]
-				if _, ok := m.Load(k); ok != hits {
-					b.Errorf("Load(%v) = _, %v", k, ok)
-					return
-				}
-			}
-		})
 	})
 }
 
