@@ -264,14 +264,6 @@ func (x *Index[K, V]) maxRun() int {
 	return 5 + bits.Len(uint(len(x.tagSlice())))/2
 }
 
-// occupied reports whether slot i holds an entry.
-func (x *Index[K, V]) occupied(i int) bool {
-	if x.direct {
-		return x.slotSlice()[i].key != x.empty
-	}
-	return x.tagSlice()[i/group]>>(8*(i%group))&0x80 != 0
-}
-
 // longestRun returns the length of the longest run of occupied slots
 // (direct) or full groups (tagged), counting a run that wraps around the
 // end.
@@ -467,9 +459,19 @@ func (x *Index[K, V]) Range(f func(key K, value V) bool) {
 		return
 	}
 	slots := x.slotSlice()
-	for i := range slots {
-		if x.occupied(i) && !f(slots[i].key, slots[i].value) {
-			return
+	if x.direct {
+		for i := range slots {
+			if s := &slots[i]; s.key != x.empty && !f(s.key, s.value) {
+				return
+			}
+		}
+		return
+	}
+	for g, w := range x.tagSlice() {
+		for j := range group {
+			if w>>(8*j)&0x80 != 0 && !f(slots[g*group+j].key, slots[g*group+j].value) {
+				return
+			}
 		}
 	}
 }
