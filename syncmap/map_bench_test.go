@@ -341,20 +341,22 @@ func BenchmarkCompareAndSwapValueNotEqual(b *testing.B) {
 	})
 }
 
-// compareAndSwapHitsMisses compares an existing key with its own value hits
-// times in hits+misses, and a missing key otherwise.
-func compareAndSwapHitsMisses(hits, misses int) workload {
-	compareAndSwap := func(_ *testing.B, m SM, k int) { m.CompareAndSwap(k, k, k) }
-	return hitsMisses(hits, misses, compareAndSwap, compareAndSwap)
+// mostly runs op on a key present 1023 times in 1024 (hits) or on a key
+// absent 1023 times in 1024, as the MostlyHits and MostlyMisses workloads do.
+func mostly(b *testing.B, hits bool, op func(b *testing.B, m SM, k int)) {
+	if hits {
+		runWorkload(b, hitsMisses(1023, 1, op, op))
+	} else {
+		runWorkload(b, hitsMisses(1, 1023, op, op))
+	}
 }
 
-func BenchmarkCompareAndSwapMostlyHits(b *testing.B) {
-	runWorkload(b, compareAndSwapHitsMisses(1023, 1))
-}
+// compareAndSwapOwn compares key k with its own value, which it holds if it
+// is present.
+func compareAndSwapOwn(_ *testing.B, m SM, k int) { m.CompareAndSwap(k, k, k) }
 
-func BenchmarkCompareAndSwapMostlyMisses(b *testing.B) {
-	runWorkload(b, compareAndSwapHitsMisses(1, 1023))
-}
+func BenchmarkCompareAndSwapMostlyHits(b *testing.B)   { mostly(b, true, compareAndSwapOwn) }
+func BenchmarkCompareAndSwapMostlyMisses(b *testing.B) { mostly(b, false, compareAndSwapOwn) }
 
 func BenchmarkCompareAndDeleteCollision(b *testing.B) {
 	runWorkload(b, onKey0(func(_ *testing.B, m SM) {
@@ -364,24 +366,16 @@ func BenchmarkCompareAndDeleteCollision(b *testing.B) {
 	}))
 }
 
-// compareAndDeleteHitsMisses deletes and restores an existing key hits times
-// in hits+misses, and tries a missing key otherwise.
-func compareAndDeleteHitsMisses(hits, misses int) workload {
-	compareAndDelete := func(_ *testing.B, m SM, k int) {
-		if m.CompareAndDelete(k, k) {
-			m.Store(k, k)
-		}
+// compareAndDeleteOwn deletes key k if it holds its own value, which it
+// does if it is present, and stores it again.
+func compareAndDeleteOwn(_ *testing.B, m SM, k int) {
+	if m.CompareAndDelete(k, k) {
+		m.Store(k, k)
 	}
-	return hitsMisses(hits, misses, compareAndDelete, compareAndDelete)
 }
 
-func BenchmarkCompareAndDeleteMostlyHits(b *testing.B) {
-	runWorkload(b, compareAndDeleteHitsMisses(1023, 1))
-}
-
-func BenchmarkCompareAndDeleteMostlyMisses(b *testing.B) {
-	runWorkload(b, compareAndDeleteHitsMisses(1, 1023))
-}
+func BenchmarkCompareAndDeleteMostlyHits(b *testing.B)   { mostly(b, true, compareAndDeleteOwn) }
+func BenchmarkCompareAndDeleteMostlyMisses(b *testing.B) { mostly(b, false, compareAndDeleteOwn) }
 
 func BenchmarkClear(b *testing.B) {
 	runWorkload(b, workload{op: func(_ *testing.B, m SM, _ int) { m.Clear() }})
