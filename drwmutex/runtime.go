@@ -21,6 +21,18 @@ func semacquire(s *uint32)
 //go:linkname semrelease sync.runtime_Semrelease
 func semrelease(s *uint32, handoff bool, skipframes int)
 
+// canSpin reports whether a goroutine that has spun i times waiting for a
+// lock should spin once more: only a few times, only with other Ps running
+// and nothing else ready on this one. doSpin spins once, a few dozen pause
+// instructions. They are what sync.Mutex spins with, and the runtime keeps
+// them linkable for the same reason as the semaphores.
+//
+//go:linkname canSpin sync.runtime_canSpin
+func canSpin(i int) bool
+
+//go:linkname doSpin sync.runtime_doSpin
+func doSpin()
+
 // fatal ends the program with "fatal error: " and msg, as sync.RWMutex does
 // on misuse: it is the runtime's own sync.fatal, which no recover can stop.
 // A panic would not do: a program that recovered from one would go on with

@@ -19,13 +19,17 @@
 // scales. With GOMAXPROCS=1 it keeps the shared counter, which is the
 // cheaper one when readers cannot run in parallel.
 //
-// The price is memory and the write lock: a mutex that has been read often
-// enough to switch holds asm.SlotCount() counters of asm.CacheLineSize bytes
-// each besides its own fields, a write lock reads every counter, and a lone
-// goroutine looks up its P on every read lock. docs/benchmarks.md has the
-// figures, with the machines they come from. Prefer sync.RWMutex for the many
-// small locks inside data structures, and for locks written as often as they
-// are read.
+// The write lock is a mark in the shared counter, so a mutex that is never
+// read often enough to switch takes it with one compare-and-swap and
+// releases it with one add, fewer atomic read-modify-writes than
+// sync.RWMutex makes. The price of the per-CPU counters is memory and the
+// write lock: a mutex that has been read often enough to switch, or whose
+// RLocker was called, holds asm.SlotCount() counters, each followed by a
+// cache-line block of padding, besides its own fields; from then on a write
+// lock reads every counter, and a lone goroutine looks up its P on every
+// read lock. docs/benchmarks.md has the figures, with the machines they come
+// from. Prefer sync.RWMutex for the many small locks inside data structures,
+// and for locks written as often as they are read.
 //
 // # Fence
 //
@@ -107,36 +111,52 @@ type RWMutex struct {
 	// A cache-line block apart from what follows, which writers and
 	// unbiased readers write: a reader that loaded biased from a line that
 	// another core then wrote would pay for a second transfer of the line
-	// on its add. (When the mode was a bit of state, a CPU profile of 1%
-	// writes with 16 goroutines spent a third of its time loading state.)
-	_ [asm.CacheLineSize]byte
+	// on its add (docs/benchmarks.md, "How the write numbers got here",
+	// has the profile that showed it).
+	_ asm.CacheLinePad
 
-	// state's low bit says whether the writer sleeps on writerSem until a
-	// reader leaves; the rest counts the readers blocked on readerSem until
-	// the writer leaves, whose read locks its Unlock takes for them.
-	// Without a writer, state is zero but for readers that registered as
-	// the writer left and are taking themselves out again.
+	// state holds what the slow paths wait on: whether the writer sleeps
+	// on writerSem until a reader leaves (sleeping); whether a writer
+	// sleeps on nextWriterSem until the writer present leaves
+	// (writerSleeps), and whether one waits in line at all (writerQueued);
+	// and, in units of oneWaiting, the readers blocked on readerSem until
+	// the writer leaves, whose read locks the writer's release takes for
+	// them. With nobody waiting, state is zero but for readers that
+	// registered as the writer left and are taking themselves out again.
 	state atomic.Int64
-	// central holds three fields, so that one atomic add tells an
-	// unbiased reader all it needs: the read locks counted here, in units
-	// of countUnit (see countOf); in its low bits the read locks taken
-	// here since the last writer (see budgetOf), which turn the mutex
-	// biased again once there are rebiasAfter of them; and -writerMark
-	// while a writer is present. It is below zero exactly while a writer
-	// is present or the count is below zero.
+	// central holds four fields, so that one atomic add tells an
+	// unbiased reader all it needs, and one swap takes the write lock: the
+	// read locks counted here, in units of countUnit (see countOf); in its
+	// low bits the read locks taken here since the last writer (see
+	// budgetOf), which turn the mutex biased again once there are
+	// rebiasAfter of them; and -writerMark while a writer is present,
+	// which is the write lock itself. It is below zero exactly while a
+	// writer is present or the count is below zero.
 	central atomic.Int64
-	// writers serializes writers; it is held from Lock to Unlock.
+	// writers keeps in line the writers that found another writer present
+	// or someone waiting; Lock's fast path does not touch it.
 	writers sync.Mutex
 
-	writerSem uint32 // semaphore for the writer to wait for readers
-	readerSem uint32 // semaphore for readers to wait for the writer
+	writerSem     uint32 // semaphore for the writer to wait for readers
+	readerSem     uint32 // semaphore for readers to wait for the writer
+	nextWriterSem uint32 // semaphore for the next writer to wait for the writer
 }
 
 // The parts of RWMutex.state. A writer is present exactly while central
 // holds the mark (writerPresent); state is touched only on slow paths.
+//
+// Each bit has one owner that sets it, so none is set twice: sleeping by
+// the writer present, writerSleeps and writerQueued by the writer that
+// holds writers, which is at most one. writerSleeps is cleared by the one
+// caller that wins a swap, which then releases nextWriterSem, or by its
+// owner, which then does not sleep: the semaphore never holds more than
+// one release. The readers' count is bounded by the goroutines blocked in
+// RLock, each registered once; see waitForWriter and admitWaiting.
 const (
-	sleeping   int64 = 1 // the writer sleeps on writerSem until a reader leaves
-	oneWaiting int64 = 2 // the unit of the blocked readers' count
+	sleeping     int64 = 1 // the writer sleeps on writerSem until a reader leaves
+	writerSleeps int64 = 2 // the next writer sleeps on nextWriterSem until the writer leaves
+	writerQueued int64 = 4 // a writer waits in line; Lock's fast path stays out
+	oneWaiting   int64 = 8 // the unit of the blocked readers' count
 )
 
 // writerPresent reports whether a writer holds the lock or waits for
@@ -174,9 +194,11 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // back into central before it leaves (see fold): the sum stays the same,
 // and the split left after each write is made only of operations in flight.
 // Between two writes the mode changes at most twice, so a counter strays
-// from zero by at most twice the read locks held at once. With countBits
-// bits for central's count, nothing overflows before 2^36 read locks are
-// held at once (sync.RWMutex's limit is 2^30); the slots are full words.
+// from zero by at most twice the read locks held at once. With the 38 bits
+// from budgetBits to 61 for central's count, nothing overflows before 2^36
+// read locks are held at once (sync.RWMutex's limit is 2^30); the slots are
+// full words. The read locks a writer's release takes for blocked readers
+// (admitWaiting) are read locks held, within the same bound.
 //
 // The budget field starts at zero after every writer and rises by one per
 // read lock taken through central; the reader that finds it at rebiasAfter
@@ -184,7 +206,12 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // and readers already on their way through central may take it a little
 // higher, one each. It therefore stays below rebiasAfter + the goroutines in
 // RLock at once, and holds 2^budgetBits before it would reach the count.
-// writerMark is far below any value the other fields can make.
+// writerMark is far below any value the other fields can make, and it is
+// the write lock: set by a swap from a value without it, removed by the
+// writer's release alone, so at most one is ever in central. Without it
+// central lies in [-2^61, 2^61) (a count within ±2^37 in units of 2^24,
+// plus the budget), so the value after a release's add tells a sound
+// release from misuse (see release).
 const (
 	budgetBits        = 24
 	countUnit   int64 = 1 << budgetBits // one read lock counted in central
@@ -220,7 +247,7 @@ type readerSlots struct {
 // all slots and central is the number of readers.
 type slot struct {
 	slotCounters
-	_ [asm.CacheLineSize - unsafe.Sizeof(slotCounters{})]byte
+	_ asm.CacheLinePad
 }
 
 type slotCounters struct {
@@ -233,8 +260,8 @@ type slotCounters struct {
 	// base is owned's value when a writer last folded it into central;
 	// owned - base is what the slot still holds. Writers alone write it.
 	base atomic.Int64
-	// handle is the slot's RLocker, built with the slots so that RLocker
-	// does not allocate.
+	// handle is the slot's RLocker, built with the slots, so that RLocker
+	// allocates nothing once they exist.
 	handle rlocker
 }
 
@@ -334,9 +361,20 @@ func (rw *RWMutex) RLock() {
 				// operation in the compiler's SSA; the processor may
 				// still let the loads pass the store, which is what
 				// the writer's membarrier is for.
+				//
+				// biased is loaded before central, and x86 keeps
+				// loads in order. A writer skips the membarrier only
+				// if it finds biased nil; if we then find it set, and
+				// central unmarked, the nil was stored after our look
+				// at biased by an earlier writer, which found biased
+				// set, so fenced and counted us, and waited for us;
+				// with the other order, a rebias between that writer
+				// and this one could show us biased set again after
+				// we looked at central, and this writer, which did
+				// not fence, could miss our add.
 				o := &r.at(cpu).owned
 				*o++
-				retry := rw.central.Load() < markedBelow || rw.biased.Load() == nil
+				retry := rw.biased.Load() == nil || rw.central.Load() < markedBelow
 				if retry {
 					*o--
 				}
@@ -387,7 +425,7 @@ func (rw *RWMutex) rlockCentral() {
 // runlockSlot releases a read lock through slot counter c.
 func (rw *RWMutex) runlockSlot(c *atomic.Int64) {
 	c.Add(-1)
-	if rw.state.Load() != 0 {
+	if rw.state.Load()&sleeping != 0 {
 		rw.wakeWriter()
 	}
 }
@@ -495,13 +533,14 @@ func (rw *RWMutex) rlockCentralWait() {
 }
 
 // waitForWriter blocks until the writer present now leaves, and reports
-// whether it admitted the caller with a read lock. It returns false at once
-// if no writer is present any more.
+// whether it was admitted with a read lock. It returns false at once if no
+// writer is present any more.
 //
 // The reader registers in state and then looks again: a writer that left
-// in between may not have seen it, so it takes itself out again, unless a
-// writer already took the registrations, whose release for it is then on
-// the semaphore. Registrations are counted, not named, so taking out
+// in between may not have seen it, so it takes itself out again, unless
+// the registrations were already taken (by admitWaiting, from a writer's
+// release or a writer in line), whose release for it is then on the
+// semaphore. Registrations are counted, not named, so taking out
 // another reader's instead of its own comes to the same: the other one then
 // finds none to take out and consumes the release.
 func (rw *RWMutex) waitForWriter() bool {
@@ -573,7 +612,7 @@ func (rw *RWMutex) tryRLock() bool {
 			if cpu <= r.mask {
 				o := &r.at(cpu).owned
 				*o++
-				ok := !rw.writerPresent() && rw.biased.Load() != nil
+				ok := rw.biased.Load() != nil && !rw.writerPresent() // in RLock's order
 				if !ok {
 					*o--
 				}
@@ -619,7 +658,7 @@ func (rw *RWMutex) RUnlock() {
 				r.at(cpu).owned--
 				st := rw.state.Load()
 				asm.ProcUnpin()
-				if st != 0 {
+				if st&sleeping != 0 {
 					rw.wakeWriter()
 				}
 				goto done
@@ -670,23 +709,14 @@ func (rw *RWMutex) Lock() {
 	if raceEnabled {
 		raceDisable()
 	}
-	rw.writers.Lock()
-	fence := rw.announce() != nil && fenced.Load()
-	if fence {
-		membarrier()
-	}
-	// From here on new readers step back, so the sum can only fall.
-	for spins := 0; ; spins++ {
-		n := rw.readerCount()
-		if n == 0 {
-			break
-		}
-		if n < 0 {
-			fatal("drwmutex: RUnlock of unlocked RWMutex")
-		}
-		if spins >= writerSpins {
-			rw.sleepUntilReaderLeaves(fence)
-		}
+	// The write lock is central's mark. With nobody waiting, no reader
+	// counted in central, a budget of zero (every writer leaves it so; a
+	// read lock taken since spends it) and no slots to hold readers, one
+	// compare-and-swap takes the lock and there is nothing to wait for:
+	// what code that only writes pays. The check of readers comes after
+	// the swap, as readerCount's does.
+	if ok := rw.state.Load() == 0 && rw.central.CompareAndSwap(0, -writerMark); !ok || rw.readers.Load() != nil {
+		rw.lockSlow(ok)
 	}
 	if raceEnabled {
 		raceEnable()
@@ -695,20 +725,135 @@ func (rw *RWMutex) Lock() {
 	}
 }
 
-// announce tells readers that a writer is acquiring the lock, by marking
-// central, which unbiased readers add to and biased ones load after
-// counting themselves in a slot. It makes the mutex unbiased, restarts the
-// budget, and returns the slots that were in use if the mutex was biased,
-// so that a failed TryLock can restore the mode.
-func (rw *RWMutex) announce() (wasBiased *readerSlots) {
-	// Readers may change the budget between the load and the add; it is a
-	// heuristic, and lands near zero either way.
-	c := rw.central.Load()
-	rw.central.Add(-budgetOf(c) - writerMark)
+// lockSlow takes the write lock when Lock's single swap could not, or waits
+// for the readers in the slots when it did (swapped set): it announces
+// the writer, unless another one is present or waits, and then waits for
+// the readers.
+func (rw *RWMutex) lockSlow(swapped bool) {
+	if swapped {
+		rw.waitForReaders()
+		return
+	}
+	for spins := 0; rw.state.Load() == 0; {
+		c := rw.central.Load()
+		if c < markedBelow {
+			// Another writer holds the lock. As sync.Mutex does, spin
+			// a little while it may be about to leave, before
+			// joining the line and, there, sleeping.
+			if !canSpin(spins) {
+				break
+			}
+			doSpin()
+			spins++
+			continue
+		}
+		if rw.central.CompareAndSwap(c, announced(c)) {
+			rw.waitForReaders()
+			return
+		}
+	}
+	rw.acquireQueued()
+	rw.waitForReaders()
+}
+
+// announced is central's value c with the writer announced: marked, and the
+// budget restarted at zero.
+func announced(c int64) int64 { return c - budgetOf(c) - writerMark }
+
+// acquireQueued announces the caller as the writer once the writer present,
+// if any, has left, as the next of the writers that found one present or
+// found someone waiting. writers holds them in line, so that at most one
+// sleeps on nextWriterSem at a time; while it waits, writerQueued in state
+// sends every other writer into the line behind it, Lock's swap included,
+// so that none can overtake it for ever. Before it announces itself it lets
+// in the readers that a writer which left still owes a read lock (see
+// admitWaiting), so that writers cannot starve them either.
+func (rw *RWMutex) acquireQueued() {
+	rw.writers.Lock()
+	queued := int64(0)
+	for spins := 0; ; {
+		c := rw.central.Load()
+		if c < markedBelow {
+			if canSpin(spins) {
+				doSpin()
+				spins++
+				continue
+			}
+			rw.sleepUntilWriterLeaves(writerQueued &^ queued)
+			queued, spins = writerQueued, 0
+			continue
+		}
+		if rw.state.Load() >= oneWaiting {
+			rw.admitWaiting()
+			continue
+		}
+		if rw.central.CompareAndSwap(c, announced(c)) {
+			break
+		}
+	}
+	if queued != 0 {
+		rw.state.Add(-writerQueued)
+	}
+	rw.writers.Unlock()
+}
+
+// sleepUntilWriterLeaves parks the queued writer until the writer present
+// leaves, setting writerSleeps (and more, the bits in state that it is
+// given) for that writer's release to see. It returns at once if that
+// writer has gone meanwhile. A release that finds the bit clears it and
+// releases nextWriterSem once, so the semaphore never holds more than one
+// release; one that comes after the writer has taken its bit back finds
+// nothing to do.
+func (rw *RWMutex) sleepUntilWriterLeaves(more int64) {
+	rw.state.Add(writerSleeps | more)
+	if rw.writerPresent() {
+		// Its release, which comes after this load, finds the bit.
+		semacquire(&rw.nextWriterSem)
+		return
+	}
+	for {
+		old := rw.state.Load()
+		if old&writerSleeps == 0 {
+			// A release found the bit first; consume what it released.
+			semacquire(&rw.nextWriterSem)
+			return
+		}
+		if rw.state.CompareAndSwap(old, old&^writerSleeps) {
+			return
+		}
+	}
+}
+
+// unbias makes the mutex unbiased for the writer that has just announced
+// itself and returns the slots that were in use if it was biased, so that a
+// failed TryLock can restore the mode.
+func (rw *RWMutex) unbias() (wasBiased *readerSlots) {
 	if wasBiased = rw.biased.Load(); wasBiased != nil {
 		rw.biased.Store(nil) // only if set: a store costs every reader a miss
 	}
 	return wasBiased
+}
+
+// waitForReaders makes the mutex unbiased and waits until the readers that
+// hold the lock have left; the caller has announced itself. From the
+// announcement on new readers step back, so the sum can only fall.
+func (rw *RWMutex) waitForReaders() {
+	fence := rw.unbias() != nil && fenced.Load()
+	if fence {
+		membarrier()
+	}
+	for spins := 0; ; spins++ {
+		n := rw.readerCount()
+		if n == 0 {
+			return
+		}
+		if n < 0 {
+			fatal("drwmutex: RUnlock of unlocked RWMutex")
+		}
+		if spins >= writerSpins {
+			rw.sleepUntilReaderLeaves(fence)
+		}
+	}
 }
 
 // sleepUntilReaderLeaves parks the acquiring writer until a reader that
@@ -792,18 +937,24 @@ func (rw *RWMutex) TryLock() bool {
 }
 
 func (rw *RWMutex) tryLock() bool {
-	if !rw.writers.TryLock() {
-		return false
+	for {
+		// Look before announcing: readers that hold the lock show in the
+		// sum, and a writer announced in vain would send new readers to
+		// wait. (Without a writer the sum may be off by readers in
+		// flight, so only the count taken after announcing decides.)
+		if rw.readerCount() > 0 {
+			return false
+		}
+		// Nor does it overtake a writer waiting in line.
+		c := rw.central.Load()
+		if c < markedBelow || rw.state.Load()&writerQueued != 0 {
+			return false
+		}
+		if rw.central.CompareAndSwap(c, announced(c)) {
+			break
+		}
 	}
-	// Look before announcing: readers that hold the lock show in the sum,
-	// and a writer announced in vain would send new readers to wait.
-	// (Without a writer the sum may be off by readers in flight, so only
-	// the count taken after announcing decides.)
-	if rw.readerCount() > 0 {
-		rw.writers.Unlock()
-		return false
-	}
-	wasBiased := rw.announce()
+	wasBiased := rw.unbias()
 	if wasBiased != nil && fenced.Load() {
 		membarrier()
 	}
@@ -813,7 +964,12 @@ func (rw *RWMutex) tryLock() bool {
 	case n < 0:
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	rw.release(wasBiased)
+	// Restore the mode before the release, while readers that take it
+	// still find the mark and step back.
+	if wasBiased != nil {
+		rw.biased.Store(wasBiased)
+	}
+	rw.release()
 	return false
 }
 
@@ -828,62 +984,116 @@ func (rw *RWMutex) Unlock() {
 		raceRelease(unsafe.Pointer(&rw.readerSem))
 		raceDisable()
 	}
-	rw.release(nil)
+	rw.release()
 	if raceEnabled {
 		raceEnable()
 	}
 }
 
 // release ends a writer's hold, or a failed TryLock's attempt: it folds the
-// slots into central in the add that removes the mark, the readers that
-// blocked on the writer get their read locks, counted in central before the
-// next writer can start, and then the writers' mutex is freed. rebias, if not nil, makes
-// the mutex biased again, as it was before a failed TryLock.
-func (rw *RWMutex) release(rebias *readerSlots) {
-	if !rw.writerPresent() {
-		fatal("drwmutex: Unlock of unlocked RWMutex")
-	}
+// slots into central in the add that removes the mark, which frees the lock
+// for readers and writers alike, and then lets in the readers that blocked
+// on the writer, and wakes the writer next in line, if state shows any.
+func (rw *RWMutex) release() {
 	var folded int64
-	if r := rw.readers.Load(); r != nil {
-		folded = rw.fold(r)
+	if rw.readers.Load() != nil {
+		folded = rw.fold()
 	}
-	// From this add on, readers find no writer.
+	// From this add on, readers find no writer. With the slots folded
+	// in, central holds every reader: none, or those a failed TryLock
+	// found, and any that came since, which only add. Fewer means a
+	// reader left while this writer held the lock; a value that was not
+	// marked means no writer held it. Either way the value is outside
+	// [0, writerMark/2), and the program ends.
 	v := rw.central.Add(writerMark + folded*countUnit)
-	// With the slots folded in, central holds every reader: none, or
-	// those a failed TryLock found, and any that came since, which only
-	// add. Fewer means a reader left while this writer held the lock.
-	if countOf(v) < 0 {
+	if uint64(v) >= uint64(writerMark/2) {
+		releaseMisuse(v)
+	}
+	// A reader or writer that registered in state while this writer
+	// held the lock did so before this load: it registered and then
+	// found the mark, which this add removed.
+	if rw.state.Load() != 0 {
+		rw.wakeWaiters()
+	}
+}
+
+// releaseMisuse reports the misuse that release found in central's value v:
+// below zero, an RUnlock too many; otherwise, an Unlock of a mutex that no
+// writer held.
+func releaseMisuse(v int64) {
+	if v < 0 {
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	if rebias != nil {
-		rw.biased.Store(rebias)
-	}
-	// Admit the readers that registered while the writer was present;
-	// one that registers from now on finds no writer and takes itself
-	// out again. Their read locks are counted before writers is freed,
-	// so before the next writer counts.
-	if old := rw.state.Load(); old != 0 {
-		for !rw.state.CompareAndSwap(old, old%oneWaiting) {
-			old = rw.state.Load()
+	fatal("drwmutex: Unlock of unlocked RWMutex")
+}
+
+// wakeWaiters runs after a writer's release found state other than zero:
+// it lets in the readers that blocked on the writer and wakes the writer
+// that sleeps until it leaves. By now another writer may hold the lock and
+// the registrations may be for it; admitWaiting then leaves the readers to
+// that writer's release, and the woken writer goes back to sleep.
+func (rw *RWMutex) wakeWaiters() {
+	rw.admitWaiting()
+	for {
+		old := rw.state.Load()
+		if old&writerSleeps == 0 {
+			return
 		}
-		if waiting := old / oneWaiting; waiting > 0 {
-			rw.central.Add(waiting * countUnit)
-			for range waiting {
-				semrelease(&rw.readerSem, false, 1)
+		if rw.state.CompareAndSwap(old, old&^writerSleeps) {
+			semrelease(&rw.nextWriterSem, false, 1)
+			return
+		}
+	}
+}
+
+// admitWaiting gives a read lock to each reader registered in state as
+// blocked on a writer (see waitForWriter), once no writer is present: it
+// takes the registrations and counts the readers in central with a swap
+// that fails if a writer has announced itself, so that every later writer
+// counts them and waits for them to leave, and then releases them. If a
+// writer came first, it leaves the registrations, or gives them back, to
+// that writer's release: the registrations are seen in state, or put back
+// there, before central shows the writer, and that release writes central
+// before it looks at state, so it finds them (or whoever took them since
+// admits them).
+func (rw *RWMutex) admitWaiting() {
+	for {
+		old := rw.state.Load()
+		n := old / oneWaiting
+		if n == 0 || rw.writerPresent() {
+			return
+		}
+		if !rw.state.CompareAndSwap(old, old%oneWaiting) {
+			continue
+		}
+		for {
+			c := rw.central.Load()
+			if c < markedBelow {
+				rw.state.Add(n * oneWaiting)
+				break // and look again: the writer may have gone
+			}
+			if rw.central.CompareAndSwap(c, c+n*countUnit) {
+				for range n {
+					semrelease(&rw.readerSem, false, 1)
+				}
+				return
 			}
 		}
 	}
-	rw.writers.Unlock()
 }
 
-// fold empties every slot of r, the mutex's, and returns what they held,
+// fold empties every slot of the mutex and returns what they held,
 // for the caller to add to central. The caller is the present writer. Each
 // atomic count is emptied by a swap, which takes exactly what it removes,
 // and each owned counter, which only its P may write, by moving its base,
 // so that with the add the sum is the same; until the add it is off by the
-// amount folded, which nobody but the writer itself, holding writers, would
-// look at.
-func (rw *RWMutex) fold(r *readerSlots) (folded int64) {
+// amount folded, which nobody but the writer itself would look at: the
+// next writer cannot announce itself before the add.
+func (rw *RWMutex) fold() (folded int64) {
+	if !rw.writerPresent() {
+		fatal("drwmutex: Unlock of unlocked RWMutex")
+	}
+	r := rw.readers.Load()
 	raceLoaded(r)
 	for i := range r.slots {
 		s := &r.slots[i]

@@ -47,7 +47,9 @@ func BenchmarkRLock(b *testing.B) {
 }
 
 // BenchmarkLock is Lock+Unlock on one goroutine, on a mutex that is never
-// read: the cost write-only code pays after the swap.
+// read: the cost write-only code pays after moving from sync.RWMutex.
+// drwmutex-slots is a mutex that was read-biased once and is only written
+// since, which has slots to count and fold on every write.
 func BenchmarkLock(b *testing.B) {
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
@@ -60,6 +62,17 @@ func BenchmarkLock(b *testing.B) {
 			}
 		})
 	}
+	b.Run("drwmutex-slots", func(b *testing.B) {
+		b.ReportAllocs()
+		var rw RWMutex
+		rw.RLocker() // allocates the slots, as turning biased does
+		var mu tests.RWLocker = &rw
+		b.ResetTimer()
+		for range b.N {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
 }
 
 // BenchmarkLockBiased is the write lock that finds the mutex biased, the
@@ -116,8 +129,8 @@ func BenchmarkWrites(b *testing.B) {
 	}
 }
 
-// BenchmarkSeedHarness is the harness of golang/go#17973 that the seed
-// documents quote (tests.SeedHarness), for sync.RWMutex and RWMutex.
+// BenchmarkSeedHarness is the benchmark from golang/go#17973
+// (tests.SeedHarness), for sync.RWMutex and RWMutex.
 func BenchmarkSeedHarness(b *testing.B) {
 	for _, impl := range impls {
 		for ng := 1; ng <= 256; ng *= 4 {
