@@ -1,13 +1,14 @@
 package drwmutex
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/readmostly/readmostly/tests"
 )
 
 // TestGoRWMutexSuite runs the sync package's own rwmutex_test.go, from the
@@ -16,13 +17,7 @@ import (
 // run with go test (under -race if this test is). That is the plainest
 // check of the drop-in claim: the tests Go holds sync.RWMutex to, unchanged.
 func TestGoRWMutexSuite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs another test binary")
-	}
-	gotool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
+	gotool := tests.GoCommand(t)
 	goroot, err := exec.Command(gotool, "env", "GOROOT").Output()
 	if err != nil {
 		t.Fatalf("go env GOROOT: %v", err)
@@ -44,32 +39,17 @@ func TestGoRWMutexSuite(t *testing.T) {
 	// The file also names sync.Locker, which the dot import provided.
 	adapted += "\ntype Locker = sync.Locker\n"
 
-	root, err := filepath.Abs("..")
+	sum, err := os.ReadFile(filepath.Join(tests.RepoRoot(t), "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	gomod := "module gostd\n\ngo 1.24\n\nrequire github.com/readmostly/readmostly v0.0.0\n\nreplace github.com/readmostly/readmostly => " + root + "\n"
-	for name, content := range map[string]string{"go.mod": gomod, "go.sum": string(sum), "rwmutex_test.go": adapted} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := tests.ScratchModule(t, "gostd", "1.24", map[string]string{"go.sum": string(sum), "rwmutex_test.go": adapted})
 	args := []string{"test", "-count=1", "-v"}
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gotool, append(args, ".")...)
-	cmd.Dir = dir
 	// Everything it needs is in the module cache already; never fetch.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
-	out, err := cmd.CombinedOutput()
+	out, err := tests.RunGo(gotool, dir, 5*time.Minute, []string{"GOFLAGS=-mod=mod", "GOPROXY=off"}, append(args, ".")...)
 	if err != nil {
 		t.Fatalf("Go's rwmutex tests failed on drwmutex.RWMutex: %v\n%s", err, out)
 	}

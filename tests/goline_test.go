@@ -1,12 +1,9 @@
 package tests
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 )
@@ -18,23 +15,9 @@ import (
 // rejects only from go 1.24 on: that is how adopting a module that needed
 // 1.24 broke other modules' tests (seen on a go 1.16 cache library).
 func TestAdoptingKeepsTheGoLine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command on a scratch module")
-	}
-	gotool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours := goLine(t, filepath.Join(root, "go.mod"))
-
-	dir := t.TempDir()
-	files := map[string]string{
-		"go.mod": "module consumer\n\ngo 1.16\n\nrequire github.com/readmostly/readmostly v0.0.0\n\n" +
-			"replace github.com/readmostly/readmostly => " + root + "\n",
+	gotool := GoCommand(t)
+	ours := goLine(t, filepath.Join(RepoRoot(t), "go.mod"))
+	dir := ScratchModule(t, "consumer", "1.16", map[string]string{
 		"consumer.go": `package consumer
 
 import "github.com/readmostly/readmostly/drwmutex"
@@ -60,32 +43,21 @@ func TestGet(t *testing.T) {
 	fmt.Printf(msg)
 }
 `,
+	})
+	// A go 1.16 module loads the whole module graph, so tidy may fetch
+	// go.mod files of our dependencies' dependencies that this module's
+	// pruned graph never needed. GOFLAGS is cleared so that a -mod flag of
+	// the caller's does not leak in.
+	env := []string{"GOFLAGS="}
+	if out, err := RunGo(gotool, dir, 3*time.Minute, env, "mod", "tidy"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, gotool, args...)
-		cmd.Dir = dir
-		// A go 1.16 module loads the whole module graph, so tidy may fetch
-		// go.mod files of our dependencies' dependencies that this module's
-		// pruned graph never needed. GOFLAGS is cleared so that a -mod
-		// flag of the caller's does not leak in.
-		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	run("mod", "tidy")
 	if got := goLine(t, filepath.Join(dir, "go.mod")); got != ours {
 		t.Errorf("after go mod tidy the adopting module's go line is %s, want ours, %s", got, ours)
 	}
-	run("test", "-count=1", ".")
+	if out, err := RunGo(gotool, dir, 3*time.Minute, env, "test", "-count=1", "."); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 }
 
 var goLineRE = regexp.MustCompile(`(?m)^go ([0-9][0-9.]*)\s*$`)
