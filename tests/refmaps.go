@@ -11,10 +11,10 @@ import (
 
 // SyncMap is the method set of sync.Map with typed keys and values. Every
 // concurrent map of this module implements it, and so do the references
-// below; sync.Map itself is a SyncMap[any, any].
+// below; sync.Map itself is a SyncMap[any, any]. It extends Map, the one
+// map kind (kinds.go), with the rest of sync.Map's methods.
 type SyncMap[K comparable, V any] interface {
-	Load(key K) (value V, ok bool)
-	Store(key K, value V)
+	Map[K, V] // Load and Store
 	LoadOrStore(key K, value V) (actual V, loaded bool)
 	LoadAndDelete(key K) (value V, loaded bool)
 	Delete(key K)
