@@ -167,7 +167,7 @@ func cpuStrategies() []cpuStrategy {
 func writeCPUReport(w io.Writer, m machine, strategies []cpuStrategy) {
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs, %s, %s\n", m.GOOS, m.GOARCH, m.CPUs, m.Model, m.GoVersion)
 	fmt.Fprintf(w, "CPUID (klauspost/cpuid/v2): %s\n", m.Topology)
-	fmt.Fprintf(w, "asm pads per-CPU slots to %d bytes (asm.CacheLineSize)\n", asm.CacheLineSize)
+	fmt.Fprintf(w, "asm follows each per-CPU field with %d bytes of padding (asm.CacheLinePad)\n", asm.CacheLineSize)
 	fmt.Fprintf(w, "drwmutex fence (%s overrides): %s (%s)\n", drwmutex.FenceEnvVar, m.Fence, m.FenceWhy)
 	fmt.Fprintf(w, "CPU-number strategies (package asm; %s overrides):\n", asm.EnvVar)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
