@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/readmostly/readmostly/tests"
@@ -77,7 +78,8 @@ func BenchmarkLock(b *testing.B) {
 
 // BenchmarkLockBiased is the write lock that finds the mutex biased, the
 // one that pays for the fence: each iteration spends the rebias budget, so
-// that one read lock turns the mutex biased, and then locks for writing.
+// that one overlapping read lock turns the mutex biased, and then locks for
+// writing.
 // Run it with READMOSTLY_FENCE=atomic and =membarrier to see what the
 // membarrier fence adds.
 func BenchmarkLockBiased(b *testing.B) {
@@ -88,8 +90,10 @@ func BenchmarkLockBiased(b *testing.B) {
 		var rw RWMutex
 		b.ResetTimer()
 		for range b.N {
-			presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
+			presetBudget(&rw, rebiasAfter-2-centralBudget(&rw))
 			rw.RLock()
+			rw.RLock() // the last read lock of the budget, beside another
+			rw.RUnlock()
 			rw.RUnlock()
 			rw.Lock()
 			rw.Unlock()
@@ -139,4 +143,107 @@ func BenchmarkSeedHarness(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkDirect is what a program that swapped its sync.RWMutex compiles:
+// method calls on the concrete type, which the compiler may inline, where
+// the benchmarks above call through tests.RWLocker and inline nothing. The
+// loops are written once per type because a generic one would call through
+// a dictionary. read is parallel RLock+RUnlock; alone, the same on one
+// goroutine at whatever GOMAXPROCS is; lock, Lock+Unlock on one goroutine of
+// a mutex never read; write1 and write10, read with 1% and 10% Lock+Unlock.
+func BenchmarkDirect(b *testing.B) {
+	for _, w := range []struct {
+		name  string
+		every int // a Lock+Unlock every every'th operation; 0: never
+		alone bool
+	}{{"read", 0, false}, {"alone", 0, true}, {"write1", 100, false}, {"write10", 10, false}} {
+		b.Run(w.name+"/sync", func(b *testing.B) { directSync(b, w.every, w.alone) })
+		b.Run(w.name+"/drwmutex", func(b *testing.B) { directDRW(b, w.every, w.alone) })
+	}
+	b.Run("lock/sync", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu sync.RWMutex
+		for range b.N {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+	b.Run("lock/drwmutex", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu RWMutex
+		for range b.N {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+}
+
+// directSync and directDRW are one loop, spelled out for each type (see
+// BenchmarkDirect); the critical sections are tests.MixedWrites'.
+func directSync(b *testing.B, every int, alone bool) {
+	b.ReportAllocs()
+	var mu sync.RWMutex
+	var shared [8]int
+	body := func(pb *testing.PB, n int) (sum int) {
+		for i := 1; more(pb, i, n); i++ {
+			if every != 0 && i%every == 0 {
+				mu.Lock()
+				shared[i%len(shared)]++
+				mu.Unlock()
+				continue
+			}
+			mu.RLock()
+			for _, v := range shared {
+				sum += v
+			}
+			mu.RUnlock()
+		}
+		return sum
+	}
+	runDirect(b, alone, body)
+}
+
+func directDRW(b *testing.B, every int, alone bool) {
+	b.ReportAllocs()
+	var mu RWMutex
+	var shared [8]int
+	body := func(pb *testing.PB, n int) (sum int) {
+		for i := 1; more(pb, i, n); i++ {
+			if every != 0 && i%every == 0 {
+				mu.Lock()
+				shared[i%len(shared)]++
+				mu.Unlock()
+				continue
+			}
+			mu.RLock()
+			for _, v := range shared {
+				sum += v
+			}
+			mu.RUnlock()
+		}
+		return sum
+	}
+	runDirect(b, alone, body)
+}
+
+// runDirect runs body for b.N operations on one goroutine (alone, with pb
+// nil) or under b.RunParallel.
+func runDirect(b *testing.B, alone bool, body func(pb *testing.PB, n int) int) {
+	var sink atomic.Int64
+	if alone {
+		b.ResetTimer()
+		sink.Add(int64(body(nil, b.N)))
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) { sink.Add(int64(body(pb, 0))) })
+}
+
+// more reports whether operation i is to run: the next of pb's, or one of
+// the first n without pb.
+func more(pb *testing.PB, i, n int) bool {
+	if pb == nil {
+		return i <= n
+	}
+	return pb.Next()
 }
