@@ -202,9 +202,7 @@ func TestLostWakeUp(t *testing.T) {
 			rw.RUnlock()
 			eventually(t, writer, "the writer after the last reader left")
 			// Bias it again for the next round.
-			for range rebiasAfter {
-				cycle(rw.RLock, rw.RUnlock)
-			}
+			makeBiased(t, &rw)
 		}
 	})
 }

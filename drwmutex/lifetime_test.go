@@ -39,9 +39,10 @@ func crossModes(t *testing.T, rw *RWMutex, held int) {
 	for range held {
 		rw.RLock()
 	}
-	// Spend the budget but for one read lock, which turns it biased.
-	presetBudget(rw, rebiasAfter-1-centralBudget(rw))
-	cycle(rw.RLock, rw.RUnlock)
+	// Spend the budget but for one read lock, which turns it biased as
+	// it finds another reader.
+	presetBudget(rw, rebiasAfter-2-centralBudget(rw))
+	overlapped(rw, 1)
 	if rw.biased.Load() == nil {
 		t.Fatalf("not biased after the budget was spent (budget %d)", centralBudget(rw))
 	}
@@ -149,7 +150,7 @@ func TestCountersNearTheirBounds(t *testing.T) {
 		// what goroutines already on their way there when the mutex
 		// turned biased could leave, with room to spare.
 		presetBudget(&rw, 1<<20)
-		cycle(rw.RLock, rw.RUnlock)
+		overlapped(&rw, 1)
 		if rw.biased.Load() == nil {
 			t.Fatal("a spent budget did not turn the mutex biased")
 		}
@@ -163,12 +164,14 @@ func TestCountersNearTheirBounds(t *testing.T) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 		var rw RWMutex
 		presetBudget(&rw, 3*rebiasAfter)
+		rw.RLock() // so that every read lock below overlaps it
 		for range 4 * rebiasAfter {
 			cycle(rw.RLock, rw.RUnlock)
 			if b := centralBudget(&rw); b > 3*rebiasAfter {
 				t.Fatalf("on one P the budget grew to %d, above where it started", b)
 			}
 		}
+		rw.RUnlock()
 		if b := centralBudget(&rw); b >= rebiasAfter {
 			t.Fatalf("on one P the budget stays spent at %d after %d read locks", b, 4*rebiasAfter)
 		}

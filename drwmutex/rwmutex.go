@@ -11,13 +11,15 @@
 // and another CPU than the RLock it releases. RLocker returns a handle bound
 // to one counter, for code that wants the reader pinned to the slot it took.
 //
-// Per-CPU counters pay off only while writers are rare, so an RWMutex has
-// two modes. Every Lock switches it to one shared counter, counted the way
-// sync.RWMutex counts; the 1024th read lock with no writer in between
-// switches it back to the per-CPU counters. A mutex that is written often
-// therefore costs about what sync.RWMutex costs, and one that is read-mostly
-// scales. With GOMAXPROCS=1 it keeps the shared counter, which is the
-// cheaper one when readers cannot run in parallel.
+// Per-CPU counters pay off only while writers are rare and readers run in
+// parallel, so an RWMutex has two modes. Every Lock switches it to one
+// shared counter, counted the way sync.RWMutex counts; after 1024 read locks
+// with no writer in between, the first to find another reader holding the
+// lock switches it back to the per-CPU counters. A mutex that is written
+// often, or read by one goroutine at a time, therefore costs about what
+// sync.RWMutex costs, and one whose readers overlap scales. With
+// GOMAXPROCS=1 it keeps the shared counter, which is the cheaper one when
+// readers cannot run in parallel.
 //
 // The write lock is a mark in the shared counter, so a mutex that is never
 // read often enough to switch takes it with one compare-and-swap and
@@ -128,7 +130,7 @@ type RWMutex struct {
 	// unbiased reader all it needs, and one swap takes the write lock: the
 	// read locks counted here, in units of countUnit (see countOf); in its
 	// low bits the read locks taken here since the last writer (see
-	// budgetOf), which turn the mutex biased again once there are
+	// budgetOf), which let the mutex turn biased again once there are
 	// rebiasAfter of them; and -writerMark while a writer is present,
 	// which is the write lock itself. It is below zero exactly while a
 	// writer is present or the count is below zero.
@@ -172,15 +174,22 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 //
 // Every writer makes the mutex unbiased; the reader that takes the
 // rebiasAfter'th read lock through central with no writer in between makes
-// it biased again. A mutex that is written often therefore
-// behaves like sync.RWMutex, one that is written rarely like
-// percpu_rw_semaphore. The same idea is in Linux's rcu_sync, which keeps
+// it biased again, if it finds another reader holding the lock, and
+// otherwise grants another rebiasAfter read locks before the next look. A
+// mutex that is written often therefore behaves like sync.RWMutex, one
+// that is written rarely like percpu_rw_semaphore. The look for another
+// reader keeps unbiased the mutex read by one goroutine at a time, or by
+// goroutines that take turns: for them the shared counter's line does not
+// bounce between cores, or only as often as they take turns, while the
+// per-CPU counters would cost each read lock a look-up of its P. Readers
+// that overlap in a fraction f of their read locks turn it biased after
+// about rebiasAfter/f of them. The same idea is in Linux's rcu_sync, which keeps
 // percpu_rw_semaphore's readers on their slow path while writers are
 // active, and in the reader bias of xsync's RBMutex (after the BRAVO paper:
 // Dice and Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX
 // ATC 2019), which a writer turns off for a while. A zero RWMutex starts
 // unbiased, so a lock read fewer than rebiasAfter times never allocates its
-// slots. A TryLock that fails leaves the mode as it found it.
+// slots, nor does one read by a single goroutine at a time. A TryLock that fails leaves the mode as it found it.
 //
 // Correctness does not depend on the mode: the writer sums the slots and
 // central alike, and a reader that finds a writer undoes its increment on
@@ -202,10 +211,11 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 //
 // The budget field starts at zero after every writer and rises by one per
 // read lock taken through central; the reader that finds it at rebiasAfter
-// turns the mutex biased (or, with one P, takes rebiasAfter off it again),
-// and readers already on their way through central may take it a little
-// higher, one each. It therefore stays below rebiasAfter + the goroutines in
-// RLock at once, and holds 2^budgetBits before it would reach the count.
+// turns the mutex biased, or, with one P or no other reader, takes
+// rebiasAfter off it again; readers already on their way through central
+// may take it a little higher, one each. It therefore stays below
+// rebiasAfter + the goroutines in RLock at once, and holds 2^budgetBits
+// before it would reach the count.
 // writerMark is far below any value the other fields can make, and it is
 // the write lock: set by a swap from a value without it, removed by the
 // writer's release alone, so at most one is ever in central. Without it
@@ -468,14 +478,16 @@ func (rw *RWMutex) rlockCentralSlow(v int64) {
 	}
 }
 
-// rebias makes the mutex biased, unless a writer is present or the program
-// runs on one P, where readers never run in parallel and the shared counter
-// is the cheaper one; then it grants another rebiasAfter read locks before
-// asking again, once however many readers find the budget spent. A writer
-// that comes meanwhile may miss the pointer and leave the mutex biased: only
-// the choice of counters suffers, until the next writer.
+// rebias makes the mutex biased, unless a writer is present, or the reader
+// that spent the budget, making central v, found no other reader holding the
+// lock, or the program runs on one P, where readers never run in parallel
+// and the shared counter is the cheaper one. In the last two cases it grants
+// another rebiasAfter read locks before asking again, once however many
+// readers find the budget spent. A writer that comes meanwhile may miss the
+// pointer and leave the mutex biased: only the choice of counters suffers,
+// until the next writer.
 func (rw *RWMutex) rebias(v int64) {
-	if runtime.GOMAXPROCS(0) == 1 {
+	if countOf(v) < 2 || runtime.GOMAXPROCS(0) == 1 {
 		for budgetOf(v) >= rebiasAfter && v >= markedBelow && !rw.central.CompareAndSwap(v, v-rebiasAfter) {
 			v = rw.central.Load()
 		}
@@ -710,12 +722,13 @@ func (rw *RWMutex) Lock() {
 		raceDisable()
 	}
 	// The write lock is central's mark. With nobody waiting, no reader
-	// counted in central, a budget of zero (every writer leaves it so; a
-	// read lock taken since spends it) and no slots to hold readers, one
-	// compare-and-swap takes the lock and there is nothing to wait for:
-	// what code that only writes pays. The check of readers comes after
-	// the swap, as readerCount's does.
-	if ok := rw.state.Load() == 0 && rw.central.CompareAndSwap(0, -writerMark); !ok || rw.readers.Load() != nil {
+	// counted in central and no slots to hold readers, one compare-and-swap
+	// takes the lock, restarting the budget, and there is nothing to wait
+	// for: what code that only writes, or writes and reads on one
+	// goroutine at a time, pays. The check of readers comes after the
+	// swap, as readerCount's does.
+	c := rw.central.Load()
+	if ok := c&^budgetMask == 0 && rw.state.Load() == 0 && rw.central.CompareAndSwap(c, -writerMark); !ok || rw.readers.Load() != nil {
 		rw.lockSlow(ok)
 	}
 	if raceEnabled {

@@ -87,19 +87,35 @@ func eachStrategy(t *testing.T, f func(t *testing.T)) {
 }
 
 // makeBiased reads rw until it turns biased, as it does when no writer
-// comes for rebiasAfter read locks.
+// comes for rebiasAfter read locks and the last finds another reader: it
+// holds one read lock while it takes the others. The budget may be spent
+// by the one it holds, with no other reader, so it may take twice
+// rebiasAfter.
 func makeBiased(t *testing.T, rw *RWMutex) {
 	t.Helper()
 	if runtime.GOMAXPROCS(0) == 1 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
-	for range rebiasAfter + 2 {
+	rw.RLock()
+	defer rw.RUnlock()
+	for range 2*rebiasAfter + 2 {
 		if rw.biased.Load() != nil {
 			return
 		}
 		cycle(rw.RLock, rw.RUnlock)
 	}
-	t.Fatalf("not biased after %d read locks with no writer", rebiasAfter+2)
+	t.Fatalf("not biased after %d overlapping read locks with no writer", 2*rebiasAfter+2)
+}
+
+// overlapped takes n read locks of rw one after another while it holds one
+// more, so that each finds another reader, as the one that turns a mutex
+// biased must.
+func overlapped(rw *RWMutex, n int) {
+	rw.RLock()
+	for range n {
+		cycle(rw.RLock, rw.RUnlock)
+	}
+	rw.RUnlock()
 }
 
 // twoPs raises GOMAXPROCS to 2 for the rest of the test if it is 1 (go test
@@ -308,16 +324,28 @@ func TestModes(t *testing.T) {
 	twoPs(t)
 	var rw RWMutex
 	isBiased := func() bool { return rw.biased.Load() != nil }
-	for range rebiasAfter - 1 {
+	for range 4 * rebiasAfter {
 		cycle(rw.RLock, rw.RUnlock)
 	}
 	if isBiased() || rw.readers.Load() != nil {
-		t.Fatalf("after %d read locks a zero RWMutex is biased or has allocated its slots", rebiasAfter-1)
+		t.Fatalf("after %d read locks one at a time a zero RWMutex is biased or has allocated its slots", 4*rebiasAfter)
 	}
+	// Once the budget is spent, the next read lock to find another
+	// reader turns it biased.
+	presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
+	rw.RLock()
+	if isBiased() || rw.readers.Load() != nil {
+		t.Fatal("a read lock that found no other reader turned the mutex biased")
+	}
+	if b := centralBudget(&rw); b >= rebiasAfter {
+		t.Fatalf("the read lock that spent the budget with no other reader left it at %d, not granting more", b)
+	}
+	presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
 	cycle(rw.RLock, rw.RUnlock)
 	if !isBiased() || rw.readers.Load() == nil {
-		t.Fatalf("after %d read locks with no writer the RWMutex is not biased", rebiasAfter)
+		t.Fatal("the read lock that spent the budget beside another reader left the RWMutex unbiased")
 	}
+	rw.RUnlock()
 
 	// A failed TryLock leaves the mode as it found it.
 	rw.RLock()
@@ -355,16 +383,12 @@ func TestModes(t *testing.T) {
 	rw.Unlock()
 
 	// A writer, even one that fails, resets the count towards biased.
-	for range rebiasAfter / 2 {
-		cycle(rw.RLock, rw.RUnlock)
-	}
+	overlapped(&rw, rebiasAfter/2)
 	if !rw.TryLock() {
 		t.Fatal("TryLock on an unlocked RWMutex failed")
 	}
 	rw.Unlock()
-	for range rebiasAfter - 1 {
-		cycle(rw.RLock, rw.RUnlock)
-	}
+	overlapped(&rw, rebiasAfter-2) // rebiasAfter-1 read locks in all
 	if isBiased() {
 		t.Fatal("biased again sooner than rebiasAfter read locks after the last writer")
 	}
@@ -376,21 +400,17 @@ func TestModes(t *testing.T) {
 func TestOnePStaysUnbiased(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var rw RWMutex
-	for range 4 * rebiasAfter {
-		cycle(rw.RLock, rw.RUnlock)
-	}
+	overlapped(&rw, 4*rebiasAfter)
 	if rw.biased.Load() != nil || rw.readers.Load() != nil {
-		t.Fatalf("with GOMAXPROCS=1 the mutex turned biased after %d read locks", 4*rebiasAfter)
+		t.Fatalf("with GOMAXPROCS=1 the mutex turned biased after %d overlapping read locks", 4*rebiasAfter)
 	}
 	if n := rw.readerCount(); n != 0 {
 		t.Fatalf("no reader holds the lock, but the counters sum to %d", n)
 	}
 	runtime.GOMAXPROCS(2)
-	for range rebiasAfter + 1 {
-		cycle(rw.RLock, rw.RUnlock)
-	}
+	overlapped(&rw, rebiasAfter+1)
 	if rw.biased.Load() == nil {
-		t.Fatalf("with GOMAXPROCS=2 the mutex is not biased after %d more read locks", rebiasAfter+1)
+		t.Fatalf("with GOMAXPROCS=2 the mutex is not biased after %d more overlapping read locks", rebiasAfter+1)
 	}
 }
 
@@ -415,21 +435,14 @@ func exclusionHammer(t *testing.T) {
 			}
 			return true
 		}
-		// The writers write in bursts of 128 and then pause until the
-		// readers have taken enough read locks to turn the mutex biased,
-		// so that readers find it in both modes, and in both modes meet
-		// writers. readers counts the read locks taken through RLock since
-		// the last burst, which spend the budget that turns the mutex
-		// biased; TryRLock's do not (counting them too, the pause could
-		// end with the budget unspent, and the check below failed now
-		// and then under -race).
-		var writes, readers, pauses atomic.Int64
+		// The writers write in bursts of 128 and then pause until a
+		// reader has found the mutex biased, which the readers' overlapping
+		// read locks turn it, so that readers find it in both modes, and
+		// in both modes meet writers.
+		var writes, pauses, biasedPauses atomic.Int64
 		var pausing atomic.Bool
 		var seen [2]atomic.Bool // seen[1]: a reader found the mutex biased
-		read := func(spends bool) {
-			if spends {
-				readers.Add(1)
-			}
+		read := func() {
 			if rw.biased.Load() != nil {
 				seen[1].Store(true)
 			} else {
@@ -441,14 +454,15 @@ func exclusionHammer(t *testing.T) {
 			case 0, 1:
 				if w == 0 && i%128 == 127 {
 					pausing.Store(true)
-					readers.Store(0)
+					seen[1].Store(false)
 					// Bounded: the readers stop at the hammer's deadline.
 					deadline := time.Now().Add(50 * time.Millisecond)
-					for readers.Load() < 2*rebiasAfter && time.Now().Before(deadline) {
+					for !seen[1].Load() && time.Now().Before(deadline) {
 						runtime.Gosched() // a sleep would oversleep: the readers keep both Ps busy
 					}
-					if readers.Load() >= 2*rebiasAfter {
-						pauses.Add(1)
+					pauses.Add(1)
+					if seen[1].Load() {
+						biasedPauses.Add(1)
 					}
 					pausing.Store(false)
 				}
@@ -470,7 +484,7 @@ func exclusionHammer(t *testing.T) {
 			case 2:
 				rw.RLock()
 				defer rw.RUnlock()
-				read(true)
+				read()
 				return check("RLock")
 			case 3:
 				h := rw.RLocker()
@@ -482,12 +496,12 @@ func exclusionHammer(t *testing.T) {
 					return true
 				}
 				defer rw.RUnlock()
-				read(false)
+				read()
 				return check("TryRLock")
 			default:
 				// Lock here, release on another goroutine.
 				rw.RLock()
-				read(true)
+				read()
 				ok := check("RLock released elsewhere")
 				<-async(rw.RUnlock)
 				return ok
@@ -499,7 +513,7 @@ func exclusionHammer(t *testing.T) {
 		if !seen[0].Load() && !testing.Short() {
 			t.Error("no reader found the mutex unbiased")
 		}
-		if pauses.Load() > 0 && !seen[1].Load() {
+		if pauses.Load() > 0 && biasedPauses.Load() == 0 {
 			t.Errorf("no reader found the mutex biased, in %d pauses of the writers", pauses.Load())
 		}
 		rw.Lock()
@@ -507,7 +521,7 @@ func exclusionHammer(t *testing.T) {
 		if got := int64(cells[0]); got != writes.Load() {
 			t.Fatalf("cells hold %d, but %d writes were made", got, writes.Load())
 		}
-		t.Logf("%d writes, %d pauses", writes.Load(), pauses.Load())
+		t.Logf("%d writes, %d pauses, %d ended biased", writes.Load(), pauses.Load(), biasedPauses.Load())
 	})
 }
 
