@@ -142,6 +142,14 @@ type RWMutex struct {
 	writerSem     uint32 // semaphore for the writer to wait for readers
 	readerSem     uint32 // semaphore for readers to wait for the writer
 	nextWriterSem uint32 // semaphore for the next writer to wait for the writer
+
+	// foldOnRelease is set by the writer whose last count of the readers
+	// found a slot holding something, and cleared by its release, which
+	// folds the slots; only the holder of the write lock touches it, so
+	// that it is false whenever no writer is present. It is atomic only
+	// for the race detector, which does not see the lock's own atomics
+	// order the holders.
+	foldOnRelease atomic.Bool
 }
 
 // The parts of RWMutex.state. A writer is present exactly while central
@@ -200,8 +208,9 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // A read lock taken in one mode and released in the other leaves +1 on one
 // counter and -1 on another; only the sum means anything. So that these
 // splits cannot pile up over a process's life, every writer folds the slots
-// back into central before it leaves (see fold): the sum stays the same,
-// and the split left after each write is made only of operations in flight.
+// back into central before it leaves (see fold), unless its last count found
+// them empty (see release): the sum stays the same, and the split left
+// after each write is made only of operations in flight.
 // Between two writes the mode changes at most twice, so a counter strays
 // from zero by at most twice the read locks held at once. With the 38 bits
 // from budgetBits to 61 for central's count, nothing overflows before 2^36
@@ -454,8 +463,9 @@ func (rw *RWMutex) runlockCentral() {
 //
 // Without a writer, central's count is never below zero: a read lock taken
 // through a slot is released through central only after a writer made the
-// mutex unbiased, and every writer folds the slots into central before it
-// leaves. A count below zero with no mark in central is therefore an
+// mutex unbiased; that writer waited for it, so its last count found the
+// slot holding the read lock, and it folded the slots into central before
+// it left. A count below zero with no mark in central is therefore an
 // RUnlock too many.
 func (rw *RWMutex) runlockCentralSlow(v int64) {
 	if v >= markedBelow {
@@ -856,8 +866,11 @@ func (rw *RWMutex) waitForReaders() {
 		membarrier()
 	}
 	for spins := 0; ; spins++ {
-		n := rw.readerCount()
+		n, inSlots := rw.countReaders()
 		if n == 0 {
+			if inSlots {
+				rw.foldOnRelease.Store(true)
+			}
 			return
 		}
 		if n < 0 {
@@ -911,20 +924,22 @@ const writerSpins = 64
 // allocates them and counts itself there before seeing the writer published
 // them before its increment.
 func (rw *RWMutex) readerCount() int64 {
-	n := countOf(rw.central.Load())
-	if r := rw.readers.Load(); r != nil {
-		n += r.held()
-	}
+	n, _ := rw.countReaders()
 	return n
 }
 
-// held returns what all of r's slots hold of the sum.
-func (r *readerSlots) held() (n int64) {
-	raceLoaded(r)
-	for i := range r.slots {
-		n += r.slots[i].held()
+// countReaders returns readerCount, and whether a slot held anything.
+func (rw *RWMutex) countReaders() (n int64, inSlots bool) {
+	n = countOf(rw.central.Load())
+	if r := rw.readers.Load(); r != nil {
+		raceLoaded(r)
+		for i := range r.slots {
+			h := r.slots[i].held()
+			n += h
+			inSlots = inSlots || h != 0
+		}
 	}
-	return n
+	return n, inSlots
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
@@ -971,7 +986,11 @@ func (rw *RWMutex) tryLock() bool {
 	if wasBiased != nil && fenced.Load() {
 		membarrier()
 	}
-	switch n := rw.readerCount(); {
+	n, inSlots := rw.countReaders()
+	if inSlots {
+		rw.foldOnRelease.Store(true)
+	}
+	switch {
 	case n == 0:
 		return true
 	case n < 0:
@@ -1004,20 +1023,32 @@ func (rw *RWMutex) Unlock() {
 }
 
 // release ends a writer's hold, or a failed TryLock's attempt: it folds the
-// slots into central in the add that removes the mark, which frees the lock
-// for readers and writers alike, and then lets in the readers that blocked
-// on the writer, and wakes the writer next in line, if state shows any.
+// slots into central in the add that removes the mark, if the writer's last
+// count found them holding anything, which frees the lock for readers and
+// writers alike, and then lets in the readers that blocked on the writer,
+// and wakes the writer next in line, if state shows any.
+//
+// A writer whose count found every slot empty leaves them as they are: a
+// mutex that was biased once and is only written since pays one pass over
+// its slots per write, not two. Only read locks in flight can have moved a
+// slot since the count, readers that loaded a biased hint before it went
+// stale and step back on the slot they counted in, or releases of read
+// locks counted in central, and the next writer's count finds what they
+// leave. With every slot empty at the count, central then held each reader
+// counted (a read lock taken in a slot and released in central leaves a
+// slot above zero), so central alone never falls below zero but by misuse.
 func (rw *RWMutex) release() {
 	var folded int64
-	if rw.readers.Load() != nil {
+	if rw.foldOnRelease.Load() {
+		rw.foldOnRelease.Store(false)
 		folded = rw.fold()
 	}
 	// From this add on, readers find no writer. With the slots folded
-	// in, central holds every reader: none, or those a failed TryLock
-	// found, and any that came since, which only add. Fewer means a
-	// reader left while this writer held the lock; a value that was not
-	// marked means no writer held it. Either way the value is outside
-	// [0, writerMark/2), and the program ends.
+	// in, or found empty, central holds every reader: none, or those a
+	// failed TryLock found, and any that came since, which only add.
+	// Fewer means a reader left while this writer held the lock; a value
+	// that was not marked means no writer held it. Either way the value
+	// is outside [0, writerMark/2), and the program ends.
 	v := rw.central.Add(writerMark + folded*countUnit)
 	if uint64(v) >= uint64(writerMark/2) {
 		releaseMisuse(v)
