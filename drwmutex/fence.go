@@ -3,9 +3,11 @@ package drwmutex
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/readmostly/readmostly/asm"
 )
@@ -116,9 +118,87 @@ func prepareInBackground() {
 	if !prepared.Load() && prepared.CompareAndSwap(false, true) {
 		go func() {
 			chooseFence()
+			chooseLone()
 			asm.DetectIdle() // last: it ends this goroutine's thread
 		}()
 	}
 }
 
 var prepared atomic.Bool
+
+// loneBias is set when, under the membarrier fence, a read lock through a
+// P's owned counter measured cheaper on this machine than one through
+// central with no other core writing it. A mutex read by one goroutine at a
+// time, or on one P, then turns biased like one whose readers overlap (see
+// rebias): with no locked add left in the read path, biased is the cheaper
+// mode even without parallel readers. Where a locked add costs little and
+// pinning to the P costs more, as on the AMD guests of docs/benchmarks.md,
+// it stays unset and such a mutex stays unbiased. It is read with fenced,
+// which tests turn off and on, and is decided once.
+var loneBias atomic.Bool
+
+// loneMargin is how much cheaper the owned counter's read lock must measure
+// for loneBias: a margin, so that two costs within the noise of each other
+// keep the mutex unbiased, which is also the mode that costs a writer less.
+const loneMargin = 0.8
+
+// chooseLone decides loneBias once and returns why.
+func chooseLone() string {
+	loneOnce.Do(func() { loneWhy = decideLone() })
+	return loneWhy
+}
+
+var (
+	loneOnce sync.Once
+	loneWhy  string
+)
+
+// decideLone measures both read paths, if the membarrier fence is in use,
+// and sets loneBias.
+func decideLone() string {
+	if _, _ = Fence(); !fenced.Load() {
+		return "no: the atomic fence leaves a locked add in every read lock"
+	}
+	biasedNs, centralNs := measureReadPairs(7, 2000)
+	lone := biasedNs < loneMargin*centralNs
+	loneBias.Store(lone)
+	verdict := "no"
+	if lone {
+		verdict = "yes"
+	}
+	return fmt.Sprintf("%s: RLock+RUnlock %.1f ns through a P's owned counter, %.1f ns through central (best of 7 batches)", verdict, biasedNs, centralNs)
+}
+
+// measureReadPairs returns the best time, over rounds batches of n pairs
+// each, of one RLock+RUnlock of a mutex biased under the fence in use and of
+// one of an unbiased mutex, the two batches interleaved so that a busy
+// moment slows both.
+func measureReadPairs(rounds, n int) (biasedNs, centralNs float64) {
+	var central, biased RWMutex
+	biased.biased.Store(biased.slots())
+	batch := func(rw *RWMutex) float64 {
+		start := time.Now()
+		for range n {
+			rw.RLock()
+			rw.RUnlock()
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(n)
+	}
+	biasedNs, centralNs = math.Inf(1), math.Inf(1)
+	for range rounds {
+		biasedNs = min(biasedNs, batch(&biased))
+		centralNs = min(centralNs, batch(&central))
+	}
+	return biasedNs, centralNs
+}
+
+// LoneReaders reports whether a mutex read by one goroutine at a time, or
+// with GOMAXPROCS=1, turns biased as one with overlapping readers does, and
+// the measurement that decided it: only under the membarrier fence, where a
+// biased read lock makes no locked add, and only if it measured cheaper than
+// an unbiased one at startup. It decides the fence, and measures, if no
+// mutex has yet.
+func LoneReaders() (biased bool, why string) {
+	why = chooseLone()
+	return loneBias.Load(), why
+}

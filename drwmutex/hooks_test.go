@@ -1,5 +1,7 @@
 package drwmutex
 
+import "testing"
+
 // The tests' view of the counters, in one place, so that a test of the
 // counters' life reads in terms of read locks rather than of central's bit
 // fields.
@@ -36,3 +38,15 @@ func presetSplit(rw *RWMutex, d int64) {
 // presetBudget adds n to the read locks taken through central since the
 // last writer, as n read locks would, without counting any.
 func presetBudget(rw *RWMutex, n int64) { rw.central.Add(n) }
+
+// setLoneBias sets loneBias for the rest of the test, after the startup
+// measurement that decides it has run, so that the measurement cannot
+// overwrite it. A test of the mode switch that expects a lone reader to
+// keep the mutex unbiased sets it false; the machine may have measured
+// either answer.
+func setLoneBias(t testing.TB, on bool) {
+	chooseLone()
+	prev := loneBias.Load()
+	loneBias.Store(on)
+	t.Cleanup(func() { loneBias.Store(prev) })
+}

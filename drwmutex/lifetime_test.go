@@ -162,6 +162,7 @@ func TestCountersNearTheirBounds(t *testing.T) {
 	})
 	t.Run("budget spent on one P", func(t *testing.T) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		setLoneBias(t, false)
 		var rw RWMutex
 		presetBudget(&rw, 3*rebiasAfter)
 		rw.RLock() // so that every read lock below overlaps it

@@ -13,13 +13,16 @@
 //
 // Per-CPU counters pay off only while writers are rare and readers run in
 // parallel, so an RWMutex has two modes. Every Lock switches it to one
-// shared counter, counted the way sync.RWMutex counts; after 1024 read locks
-// with no writer in between, the first to find another reader holding the
-// lock switches it back to the per-CPU counters. A mutex that is written
-// often, or read by one goroutine at a time, therefore costs about what
-// sync.RWMutex costs, and one whose readers overlap scales. With
-// GOMAXPROCS=1 it keeps the shared counter, which is the cheaper one when
-// readers cannot run in parallel.
+// shared counter, counted the way sync.RWMutex counts; the 1024th read lock
+// with no writer in between switches it back to the per-CPU counters if it
+// finds another reader holding the lock, and otherwise the count starts
+// again. A mutex that is written often, or read by one goroutine at a time,
+// therefore costs about what sync.RWMutex costs, and one whose readers
+// overlap scales. With GOMAXPROCS=1 it keeps the shared counter, which is
+// the cheaper one when readers cannot run in parallel. (Under the membarrier
+// fence, on a machine where a biased read lock measured cheaper than an
+// unbiased one even for a lone reader, such mutexes turn biased too; see
+// LoneReaders.)
 //
 // The write lock is a mark in the shared counter, so a mutex that is never
 // read often enough to switch takes it with one compare-and-swap and
@@ -491,13 +494,15 @@ func (rw *RWMutex) rlockCentralSlow(v int64) {
 // rebias makes the mutex biased, unless a writer is present, or the reader
 // that spent the budget, making central v, found no other reader holding the
 // lock, or the program runs on one P, where readers never run in parallel
-// and the shared counter is the cheaper one. In the last two cases it grants
+// and the shared counter is the cheaper one, unless the membarrier fence
+// makes the per-P counters cheaper even so (see loneBias). In the last two
+// cases it grants
 // another rebiasAfter read locks before asking again, once however many
 // readers find the budget spent. A writer that comes meanwhile may miss the
 // pointer and leave the mutex biased: only the choice of counters suffers,
 // until the next writer.
 func (rw *RWMutex) rebias(v int64) {
-	if countOf(v) < 2 || runtime.GOMAXPROCS(0) == 1 {
+	if (countOf(v) < 2 || runtime.GOMAXPROCS(0) == 1) && !(loneBias.Load() && fenced.Load()) {
 		for budgetOf(v) >= rebiasAfter && v >= markedBelow && !rw.central.CompareAndSwap(v, v-rebiasAfter) {
 			v = rw.central.Load()
 		}

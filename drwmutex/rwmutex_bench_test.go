@@ -110,7 +110,10 @@ func BenchmarkLockBiased(b *testing.B) {
 }
 
 // BenchmarkRLockAlone is RLock+RUnlock on one goroutine, whatever
-// GOMAXPROCS is: a lone reader pays for the P lookup without the benefit.
+// GOMAXPROCS is. drwmutex keeps such a mutex unbiased unless LoneReaders
+// says otherwise; drwmutex-lone-biased turns it biased whatever the
+// machine measured, as on one where that was cheaper (it needs the
+// membarrier fence), to show what the measurement chose between.
 func BenchmarkRLockAlone(b *testing.B) {
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
@@ -123,6 +126,27 @@ func BenchmarkRLockAlone(b *testing.B) {
 			}
 		})
 	}
+	b.Run("drwmutex-lone-biased", func(b *testing.B) {
+		if name, why := Fence(); name != fenceMembarrier {
+			b.Skipf("the membarrier fence is not in use here: %s", why)
+		}
+		setLoneBias(b, true)
+		b.ReportAllocs()
+		var rw RWMutex
+		var mu tests.RWLocker = &rw
+		for range rebiasAfter {
+			mu.RLock()
+			mu.RUnlock()
+		}
+		if rw.biased.Load() == nil {
+			b.Fatal("the mutex did not turn biased")
+		}
+		b.ResetTimer()
+		for range b.N {
+			mu.RLock()
+			mu.RUnlock()
+		}
+	})
 }
 
 // BenchmarkWrites is parallel read locking with one Lock+Unlock in every

@@ -2,6 +2,7 @@ package drwmutex
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -322,6 +323,7 @@ func readerMovesBetweenCPUs(t *testing.T, cpus []int) {
 // read locks released in another mode than the one they were taken in.
 func TestModes(t *testing.T) {
 	twoPs(t)
+	setLoneBias(t, false)
 	var rw RWMutex
 	isBiased := func() bool { return rw.biased.Load() != nil }
 	for range 4 * rebiasAfter {
@@ -399,6 +401,7 @@ func TestModes(t *testing.T) {
 
 func TestOnePStaysUnbiased(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	setLoneBias(t, false)
 	var rw RWMutex
 	overlapped(&rw, 4*rebiasAfter)
 	if rw.biased.Load() != nil || rw.readers.Load() != nil {
@@ -665,3 +668,40 @@ func TestReadMostlyFieldsApart(t *testing.T) {
 }
 
 var _ sync.Locker = (*RWMutex)(nil)
+
+// TestLoneReadersBiasWhereCheaper follows the mode switch where the startup
+// measurement found a read lock through a P's owned counter cheaper than one
+// through central (loneBias): there a mutex read by one goroutine at a
+// time, with one P or two, turns biased as one with overlapping readers
+// does, but only under the membarrier fence.
+func TestLoneReadersBiasWhereCheaper(t *testing.T) {
+	setLoneBias(t, true)
+	eachFence(t, func(t *testing.T) {
+		for _, procs := range []int{1, 2} {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var rw RWMutex
+			for range rebiasAfter {
+				cycle(rw.RLock, rw.RUnlock)
+			}
+			if got, want := rw.biased.Load() != nil, fenced.Load(); got != want {
+				t.Fatalf("GOMAXPROCS=%d, fenced %v: after %d read locks one at a time biased is %v, want %v", procs, fenced.Load(), rebiasAfter, got, want)
+			}
+			cycle(rw.Lock, rw.Unlock)
+			checkFolded(t, &rw, "the writer")
+		}
+	})
+}
+
+// TestLoneReadersReport checks that LoneReaders reports what the mode
+// switch uses: never yes without the membarrier fence, and the
+// measurement's verdict first in its reason.
+func TestLoneReadersReport(t *testing.T) {
+	lone, why := LoneReaders()
+	t.Logf("lone readers bias: %v (%s)", lone, why)
+	if name, _ := Fence(); name != fenceMembarrier && lone {
+		t.Fatalf("lone readers bias under the %s fence", name)
+	}
+	if verdict := map[bool]string{true: "yes", false: "no"}[lone]; !strings.HasPrefix(why, verdict+":") {
+		t.Fatalf("LoneReaders() = %v, %q: the reason does not begin with %q", lone, why, verdict)
+	}
+}

@@ -212,7 +212,7 @@ func TestCPUReport(t *testing.T) {
 		t.Fatalf("run(cpu) = %d, stderr:\n%s", code, &stderr)
 	}
 	out := stdout.String()
-	for _, want := range []string{"machine: " + runtime.GOOS + "/" + runtime.GOARCH, "drwmutex fence", "strategy", "pid", "getcpu", "yes"} {
+	for _, want := range []string{"machine: " + runtime.GOOS + "/" + runtime.GOARCH, "drwmutex fence", "a lone reader turns", "strategy", "pid", "getcpu", "yes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("cpu report does not contain %q:\n%s", want, out)
 		}

@@ -26,8 +26,12 @@ type machine struct {
 	GoVersion string `json:"go_version"`
 	// Fence is how drwmutex's biased readers are ordered against a
 	// writer (drwmutex.Fence), and FenceWhy the reason.
-	Fence    string   `json:"fence"`
-	FenceWhy string   `json:"fence_why"`
+	Fence    string `json:"fence"`
+	FenceWhy string `json:"fence_why"`
+	// LoneBias is whether a mutex read by one goroutine at a time turns
+	// biased here (drwmutex.LoneReaders), and LoneWhy the measurement.
+	LoneBias bool     `json:"lone_readers_bias"`
+	LoneWhy  string   `json:"lone_readers_why"`
 	Topology topology `json:"topology"`
 }
 
@@ -57,6 +61,7 @@ type topology struct {
 
 func describeMachine() machine {
 	fence, why := drwmutex.Fence()
+	lone, loneWhy := drwmutex.LoneReaders()
 	c := &cpuid.CPU
 	model := c.BrandName
 	if model == "" {
@@ -82,6 +87,8 @@ func describeMachine() machine {
 	return machine{
 		Fence:     fence,
 		FenceWhy:  why,
+		LoneBias:  lone,
+		LoneWhy:   loneWhy,
 		GOOS:      runtime.GOOS,
 		GOARCH:    runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
@@ -169,6 +176,7 @@ func writeCPUReport(w io.Writer, m machine, strategies []cpuStrategy) {
 	fmt.Fprintf(w, "CPUID (klauspost/cpuid/v2): %s\n", m.Topology)
 	fmt.Fprintf(w, "asm follows each per-CPU field with %d bytes of padding (asm.CacheLinePad)\n", asm.CacheLineSize)
 	fmt.Fprintf(w, "drwmutex fence (%s overrides): %s (%s)\n", drwmutex.FenceEnvVar, m.Fence, m.FenceWhy)
+	fmt.Fprintf(w, "drwmutex: a lone reader turns a mutex biased: %s\n", m.LoneWhy)
 	fmt.Fprintf(w, "CPU-number strategies (package asm; %s overrides):\n", asm.EnvVar)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  strategy\tsupported\tvalidated\tns/call\tchosen\tnote")
