@@ -441,11 +441,19 @@ func exclusionHammer(t *testing.T) {
 		// The writers write in bursts of 128 and then pause until a
 		// reader has found the mutex biased, which the readers' overlapping
 		// read locks turn it, so that readers find it in both modes, and
-		// in both modes meet writers.
-		var writes, pauses, biasedPauses atomic.Int64
+		// in both modes meet writers. readers counts the read locks taken
+		// through RLock during a pause; a pause in which they took far
+		// more than it takes readers that overlap now and then to turn the
+		// mutex biased is an opportunity, and one of those must end with
+		// a reader finding it biased (under -short on a slow machine the
+		// readers may stop before any pause is one).
+		var writes, readers, opportunities, biasedPauses atomic.Int64
 		var pausing atomic.Bool
 		var seen [2]atomic.Bool // seen[1]: a reader found the mutex biased
-		read := func() {
+		read := func(spends bool) {
+			if spends {
+				readers.Add(1)
+			}
 			if rw.biased.Load() != nil {
 				seen[1].Store(true)
 			} else {
@@ -458,14 +466,16 @@ func exclusionHammer(t *testing.T) {
 				if w == 0 && i%128 == 127 {
 					pausing.Store(true)
 					seen[1].Store(false)
+					readers.Store(0)
 					// Bounded: the readers stop at the hammer's deadline.
 					deadline := time.Now().Add(50 * time.Millisecond)
 					for !seen[1].Load() && time.Now().Before(deadline) {
 						runtime.Gosched() // a sleep would oversleep: the readers keep both Ps busy
 					}
-					pauses.Add(1)
 					if seen[1].Load() {
 						biasedPauses.Add(1)
+					} else if readers.Load() >= 16*rebiasAfter {
+						opportunities.Add(1)
 					}
 					pausing.Store(false)
 				}
@@ -487,7 +497,7 @@ func exclusionHammer(t *testing.T) {
 			case 2:
 				rw.RLock()
 				defer rw.RUnlock()
-				read()
+				read(true)
 				return check("RLock")
 			case 3:
 				h := rw.RLocker()
@@ -499,12 +509,12 @@ func exclusionHammer(t *testing.T) {
 					return true
 				}
 				defer rw.RUnlock()
-				read()
+				read(false)
 				return check("TryRLock")
 			default:
 				// Lock here, release on another goroutine.
 				rw.RLock()
-				read()
+				read(true)
 				ok := check("RLock released elsewhere")
 				<-async(rw.RUnlock)
 				return ok
@@ -516,15 +526,15 @@ func exclusionHammer(t *testing.T) {
 		if !seen[0].Load() && !testing.Short() {
 			t.Error("no reader found the mutex unbiased")
 		}
-		if pauses.Load() > 0 && biasedPauses.Load() == 0 {
-			t.Errorf("no reader found the mutex biased, in %d pauses of the writers", pauses.Load())
+		if opportunities.Load() > 0 && biasedPauses.Load() == 0 {
+			t.Errorf("no reader found the mutex biased, in %d pauses of the writers with %d read locks or more", opportunities.Load(), 16*rebiasAfter)
 		}
 		rw.Lock()
 		defer rw.Unlock()
 		if got := int64(cells[0]); got != writes.Load() {
 			t.Fatalf("cells hold %d, but %d writes were made", got, writes.Load())
 		}
-		t.Logf("%d writes, %d pauses, %d ended biased", writes.Load(), pauses.Load(), biasedPauses.Load())
+		t.Logf("%d writes, %d pauses ended biased, %d more were opportunities", writes.Load(), biasedPauses.Load(), opportunities.Load())
 	})
 }
 
