@@ -628,7 +628,16 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 			makeBiased(t, &rw)
 			rw.RLock()
 			go rw.Lock()
-			waitForWriter(t, &rw)
+			// Asleep, so that both RUnlocks come before its next count: a
+			// writer still counting could see the count at zero between
+			// them and take the lock.
+			deadline := time.Now().Add(promptly)
+			for rw.state.Load()&sleeping == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the writer never slept")
+				}
+				time.Sleep(time.Millisecond)
+			}
 			rw.RUnlock()
 			rw.RUnlock()
 			time.Sleep(promptly) // the waiting writer reports it
