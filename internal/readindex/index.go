@@ -2,9 +2,13 @@
 // values, built once from a builtin map and then only read. It is the read
 // side of two copy-on-write designs: the read view of syncmap.Map and the
 // snapshot of atomicvalue.Cache. Since nothing is ever inserted into or
-// deleted from a built table, it needs no tombstones, no growth and no
-// synchronization, and it can choose a hash function, a seed and a layout
-// for the key set it holds.
+// deleted from a built table, it needs no growth and no synchronization, and
+// it can choose a hash function, a seed and a layout for the key set it
+// holds. Update makes the Index of a map that differs in a few keys from a
+// copy of a built table, changed in those keys' slots before anyone reads
+// it, rather than from the map's every entry; a delete moves entries back
+// instead of leaving a tombstone (see remove), so a table made by Update
+// is one that New could have built.
 //
 // # Layout
 //
@@ -172,15 +176,7 @@ func newIndex[K comparable, V any](m map[K]V, random func() uint64) Index[K, V] 
 // with the key empty marking empty slots or else tagged, and reports whether
 // every run of occupied slots stays within maxRun.
 func build[K comparable, V any](m map[K]V, k kind, seed uint64, direct bool, empty K) (Index[K, V], bool) {
-	// At least two homes, so that shift stays below 64 (Find masks it to
-	// spare the compiler's check for a shift of 64).
-	size := 8
-	if !direct {
-		size = 2 * group
-	}
-	for size < 2*len(m) {
-		size *= 2
-	}
+	size := tableSize(len(m), direct)
 	homes := size // slots, or groups of them, that a hash may pick
 	if !direct {
 		homes /= group

@@ -152,3 +152,30 @@ func benchInsert[K comparable](b *testing.B, m map[K]int) {
 		sinkInt += len(c)
 	}
 }
+
+// BenchmarkUpdate is the cost of an Index of n entries with one value
+// changed, made by Update from the Index before it (a copy of the table and
+// one store), against New, the build that Update spares.
+func BenchmarkUpdate(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		ints := numbered(n, func(i int) int { return i })
+		strs := numbered(n, func(i int) string { return fmt.Sprintf("user:%08d", i) })
+		b.Run(fmt.Sprintf("key=int/n=%d/Update", n), func(b *testing.B) { benchUpdate(b, ints, n/2) })
+		b.Run(fmt.Sprintf("key=string/n=%d/Update", n), func(b *testing.B) { benchUpdate(b, strs, fmt.Sprintf("user:%08d", n/2)) })
+	}
+}
+
+func benchUpdate[K comparable](b *testing.B, m map[K]int, key K) {
+	x := New(m)
+	if !x.HasTable() {
+		b.Fatal("no table")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		// m is not kept: New of these key types builds a table.
+		m[key] = i
+		y := x.Update(m, nil, []Entry[K, int]{{key, i}})
+		sinkInt += y.Len()
+	}
+}
