@@ -16,12 +16,14 @@ import (
 // table, with no lock, no atomic read-modify-write and no write to shared
 // memory, so reads scale with cores. Every write copies the whole map under a
 // mutex, indexes the copy for lookups (the table of syncmap.Map's read view,
-// internal/readindex) and publishes both, so a write costs O(n) time and
-// allocation for n entries, and a snapshot holds its entries twice, once in
-// the map that the next write copies and once in the index. Use a Cache
-// where writes are rare and mostly happen while the cache is small or are
-// batched (StoreAll); docs/benchmarks.md has the measured crossover against
-// sync.Map.
+// internal/readindex) and publishes both. The index is the previous one's
+// table copied and changed in the keys written, or built anew where the
+// table must grow or the batch is large, so a write costs O(n) time and
+// allocation for n entries, two copies of memory, and a snapshot holds its
+// entries twice, once in the map that the next write copies and once in
+// the index. Use a Cache where writes are rare and mostly happen while the
+// cache is small or are batched (StoreAll); docs/benchmarks.md has the
+// measured crossover against sync.Map.
 //
 // The zero Cache is empty and ready for use. A Cache must not be copied
 // after first use.
@@ -68,15 +70,25 @@ func loadEmpty[K comparable, V any](key K) (value V, ok bool) {
 	return value, ok
 }
 
-// publishLocked makes next, which no one else holds, the Cache's contents.
-func (c *Cache[K, V]) publishLocked(next map[K]V) {
-	c.snap.Store(&snapshot[K, V]{idx: readindex.New(next), m: next})
+// publishLocked makes next, which no one else holds, the Cache's contents:
+// the entries of prev (nil while there are none) with the keys of deletes
+// deleted and then the entries of stores stored. The index of next is made
+// from prev's, changed in those keys, where readindex.Index.Update can, and
+// else built from next.
+func (c *Cache[K, V]) publishLocked(prev *snapshot[K, V], next map[K]V, deletes []K, stores []readindex.Entry[K, V]) {
+	var idx readindex.Index[K, V]
+	if prev != nil {
+		idx = prev.idx.Update(next, deletes, stores)
+	} else {
+		idx = readindex.New(next)
+	}
+	c.snap.Store(&snapshot[K, V]{idx: idx, m: next})
 }
 
-// current returns the published entries, nil while there are none. The map
-// must not be modified.
-func (c *Cache[K, V]) current() map[K]V {
-	if s := c.snap.Load(); s != nil {
+// entries returns the entries of s, nil while there are none (s is nil).
+// The map must not be modified.
+func (s *snapshot[K, V]) entries() map[K]V {
+	if s != nil {
 		return s.m
 	}
 	return nil
@@ -109,13 +121,13 @@ func (c *Cache[K, V]) loadOrComputeSlow(key K, compute func(K) V) (actual V, loa
 	defer c.mu.Unlock()
 	// Another writer may have published key while compute ran; its value
 	// was first, so it wins and ours is dropped.
-	old := c.current()
-	if prev, ok := old[key]; ok {
-		return prev, true
+	prev := c.snap.Load()
+	if pv, ok := prev.entries()[key]; ok {
+		return pv, true
 	}
-	next := copyForWrite(old, 1)
+	next := copyForWrite(prev.entries(), 1)
 	next[key] = v
-	c.publishLocked(next)
+	c.publishLocked(prev, next, nil, []readindex.Entry[K, V]{{Key: key, Value: v}})
 	return v, false
 }
 
@@ -124,9 +136,10 @@ func (c *Cache[K, V]) loadOrComputeSlow(key K, compute func(K) V) (actual V, loa
 func (c *Cache[K, V]) Store(key K, value V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := copyForWrite(c.current(), 1)
+	prev := c.snap.Load()
+	next := copyForWrite(prev.entries(), 1)
 	next[key] = value
-	c.publishLocked(next)
+	c.publishLocked(prev, next, nil, []readindex.Entry[K, V]{{Key: key, Value: value}})
 }
 
 // StoreAll sets the value of every key in entries, copying the Cache once
@@ -136,13 +149,9 @@ func (c *Cache[K, V]) Store(key K, value V) {
 // entries is consumed before the Cache's lock is taken, so it may read the
 // Cache; it is iterated exactly once.
 func (c *Cache[K, V]) StoreAll(entries iter.Seq2[K, V]) {
-	type entry struct {
-		key   K
-		value V
-	}
-	var batch []entry
+	var batch []readindex.Entry[K, V]
 	for k, v := range entries {
-		batch = append(batch, entry{k, v})
+		batch = append(batch, readindex.Entry[K, V]{Key: k, Value: v})
 	}
 	if len(batch) == 0 {
 		return
@@ -150,28 +159,29 @@ func (c *Cache[K, V]) StoreAll(entries iter.Seq2[K, V]) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := copyForWrite(c.current(), len(batch))
+	prev := c.snap.Load()
+	next := copyForWrite(prev.entries(), len(batch))
 	for _, e := range batch {
-		next[e.key] = e.value
+		next[e.Key] = e.Value
 	}
-	c.publishLocked(next)
+	c.publishLocked(prev, next, nil, batch)
 }
 
 // Delete removes key from the Cache. Deleting an absent key copies nothing.
 func (c *Cache[K, V]) Delete(key K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.current()
-	if _, ok := old[key]; !ok {
+	prev := c.snap.Load()
+	if _, ok := prev.entries()[key]; !ok {
 		return
 	}
-	next := copyForWrite(old, 0)
+	next := copyForWrite(prev.entries(), 0)
 	delete(next, key)
 	if len(next) == 0 {
 		c.snap.Store(nil)
 		return
 	}
-	c.publishLocked(next)
+	c.publishLocked(prev, next, []K{key}, nil)
 }
 
 // Clear removes every entry.

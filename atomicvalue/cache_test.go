@@ -40,15 +40,18 @@ func TestCacheZeroIsEmptyAndUsable(t *testing.T) {
 }
 
 // checkCacheAgainstModel drives a Cache and a plain map with the operations
-// encoded in ops and fails at the first difference. Keys come from a small
-// range so that operations collide; the Cache holds them as ks maps them,
+// encoded in ops and fails at the first difference; after every step it
+// looks up each of the keys. Keys come from a small range, keys of them,
+// so that operations collide; the Cache holds them as ks maps them,
 // alternating each key's two equal forms, and the model holds the ints.
-func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], ops []byte) {
+// With more keys the Cache's index grows through more table sizes, and is
+// changed by more writes in place of a new build (readindex.Index.Update).
+func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], keys int, ops []byte) {
 	t.Helper()
 	var c atomicvalue.Cache[K, int]
 	model := map[int]int{}
 	back := map[K]int{}
-	for i := range 16 {
+	for i := range keys {
 		back[ks.Key(i, false)] = i
 	}
 	alias := false
@@ -79,7 +82,7 @@ func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], op
 		return int(b)
 	}
 	for step := 0; len(ops) > 0; step++ {
-		op, key := next()%7, next()%16
+		op, key := next()%7, next()%keys
 		switch op {
 		case 0:
 			v, ok := c.Load(keyOf(key))
@@ -94,7 +97,7 @@ func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], op
 		case 2:
 			var batch [][2]int
 			for range next() % 6 {
-				batch = append(batch, [2]int{next() % 16, next()})
+				batch = append(batch, [2]int{next() % keys, next()})
 			}
 			c.StoreAll(func(yield func(K, int) bool) {
 				for _, e := range batch {
@@ -146,20 +149,28 @@ func checkCacheAgainstModel[K comparable](t *testing.T, ks tests.KeySpace[K], op
 		if c.Len() != len(model) {
 			t.Fatalf("%s, step %d (op %d): Len = %d, model has %d entries", ks.Name, step, op, c.Len(), len(model))
 		}
+		for i := range keys {
+			v, ok := c.Load(keyOf(i))
+			if mv, mok := model[i]; v != mv || ok != mok {
+				t.Fatalf("%s, step %d (op %d): Load(%d) = %d, %v; model has %d, %v", ks.Name, step, op, i, v, ok, mv, mok)
+			}
+		}
 	}
 }
 
 // checkCacheKeyTypes runs checkCacheAgainstModel for a Cache of each key type
-// that the read index hashes its own way.
+// that the read index hashes its own way, with 16 keys and with 64.
 func checkCacheKeyTypes(t *testing.T, ops []byte) {
 	t.Helper()
-	checkCacheAgainstModel(t, tests.IntKeys, ops)
-	checkCacheAgainstModel(t, tests.Int8Keys, ops)
-	checkCacheAgainstModel(t, tests.StringKeys, ops)
-	checkCacheAgainstModel(t, tests.Bytes16Keys, ops)
-	checkCacheAgainstModel(t, tests.PairKeys, ops)
-	checkCacheAgainstModel(t, tests.Float64Keys, ops)
-	checkCacheAgainstModel(t, tests.MixedKeys, ops)
+	for _, keys := range []int{16, 64} {
+		checkCacheAgainstModel(t, tests.IntKeys, keys, ops)
+		checkCacheAgainstModel(t, tests.Int8Keys, keys, ops)
+		checkCacheAgainstModel(t, tests.StringKeys, keys, ops)
+		checkCacheAgainstModel(t, tests.Bytes16Keys, keys, ops)
+		checkCacheAgainstModel(t, tests.PairKeys, keys, ops)
+		checkCacheAgainstModel(t, tests.Float64Keys, keys, ops)
+		checkCacheAgainstModel(t, tests.MixedKeys, keys, ops)
+	}
 }
 
 func TestCacheMatchesMapModel(t *testing.T) {

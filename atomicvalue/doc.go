@@ -19,17 +19,17 @@
 //
 // A Load hit, of an int or a string key, is faster than a lookup in an
 // unsynchronized builtin map and than sync.Map, and allocates nothing. A
-// write copies the whole map and indexes the copy, a cost in proportion to
-// the entries. In BenchmarkCacheMixed (two goroutines, writes overwriting
-// existing keys) the Cache beats sync.Map once reads outnumber writes by a
-// few times the number of entries; at higher write rates sync.Map wins, by
-// far.
+// write copies the whole map and the previous index's table, changing the
+// copy in the keys written, a cost in proportion to the entries. In
+// BenchmarkCacheMixed (two goroutines, writes overwriting existing keys) the
+// Cache beats sync.Map once reads outnumber writes by a few times the
+// number of entries; at higher write rates sync.Map wins, by far.
 //
 // Against this module's syncmap.Map the Cache did not win at any write rate
 // measured with int keys: its overwrites stay O(1). Loads go through the same
 // read index in both (internal/readindex), and the Cache, which has no entry
-// indirection, reads faster. Each write copies the map and indexes the copy,
-// so a snapshot holds its entries twice. Prefer a Cache for what
+// indirection, reads faster. Each write copies the map and its index, so a
+// snapshot holds its entries twice. Prefer a Cache for what
 // copy-on-write gives beyond speed: Range and All over one consistent
 // snapshot, StoreAll seen all at once or not at all. docs/benchmarks.md has
 // the measurements.
