@@ -301,7 +301,7 @@ const (
 // keys rather than call them: a call is a sizable part of a hit, and the
 // compiler does not inline this package's non-generic helpers into an
 // instantiation made in another package (the generic ones it does). The
-// direct layout is FindDirect's, and interface keys findInterface's, whose
+// direct layout is FindDirect's, and interface keys FindInterface's, whose
 // code would crowd the registers of the string path.
 func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 	if x.direct {
@@ -321,7 +321,7 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 			h = widen(strhash(unsafe.Pointer(&key), uintptr(x.seed)), x.seed)
 		}
 	case kindInterface:
-		return x.findInterface(key)
+		return x.FindInterface(key)
 	case kindBuiltin:
 		// A nil map too looks the key up, so that an incomparable
 		// interface key panics here as it would in a builtin map.
@@ -396,10 +396,20 @@ func (x *Index[K, V]) FindDirect(key K) (value V, ok bool) {
 	return value, false
 }
 
-// findInterface is Find for keys of an interface type: hashInterface,
-// spelled out, and == with a dynamic int or string compared here rather
-// than by the runtime's efaceeq and the type's equality function, two calls.
-func (x *Index[K, V]) findInterface(key K) (value V, ok bool) {
+// Interface reports whether x has a table of keys of an interface type,
+// whose lookups FindInterface makes.
+func (x *Index[K, V]) Interface() bool {
+	return x.kind == kindInterface
+}
+
+// FindInterface is Find for an Index of keys of an interface type that has
+// a table (Interface): hashInterface, spelled out, and == with a dynamic int
+// or string compared here rather than by the runtime's efaceeq and the
+// type's equality function, two calls. A caller that checks Interface and
+// calls FindInterface, rather than Find, saves Find's stack frame and its
+// dispatch on the kind of key, a call and a return more than FindDirect's
+// callers save, since FindInterface has calls and so a frame of its own.
+func (x *Index[K, V]) FindInterface(key K) (value V, ok bool) {
 	e := any(key)
 	w := (*eface)(unsafe.Pointer(&e))
 	var h uint64
@@ -722,7 +732,7 @@ type eface struct {
 }
 
 // The type words of an int and of a string in an interface, the dynamic
-// types that hashInterface and findInterface take without the runtime.
+// types that hashInterface and FindInterface take without the runtime.
 var (
 	intType    = typeWord(0)
 	stringType = typeWord("")
@@ -734,7 +744,7 @@ func typeWord(e any) unsafe.Pointer {
 
 // hashInterface hashes the dynamic value of key, whose type K is an
 // interface type, with the hash function of the builtin map, or for an int
-// or a string with the hash of those kinds. (findInterface spells it out.)
+// or a string with the hash of those kinds. (FindInterface spells it out.)
 func hashInterface[K comparable](key K, seed uint64) uint64 {
 	e := any(key)
 	switch w := (*eface)(unsafe.Pointer(&e)); w.typ {

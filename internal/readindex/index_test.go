@@ -334,6 +334,18 @@ func TestIndexInterfaceKeys(t *testing.T) {
 	}
 	entries := numbered(len(keys), func(i int) any { return keys[i] })
 	x := checkIndex(t, entries, []any{1, int8(1), "1", 0.25, local{2, 1}, errors.New("EOF"), [2]int{}})
+	if !x.Interface() || x.Direct() {
+		t.Fatal("an Index of interface keys is not Interface, or is Direct")
+	}
+	for k, v := range entries { // FindInterface, as syncmap's Load calls it
+		if got, ok := x.FindInterface(k); !ok || got != v {
+			t.Fatalf("FindInterface(%v) = %d, %v; want %d, true", k, got, ok, v)
+		}
+	}
+	var empty Index[any, int]
+	if none := New(map[any]int{}); empty.Interface() || none.Interface() {
+		t.Fatal("an Index of interface keys without a table is Interface")
+	}
 	// +0 and -0 are one key inside an interface too.
 	if v, ok := x.Find(0.0); !ok || v != 7 {
 		t.Fatalf("Find(+0) = %d, %v in an Index holding -0; want 7, true", v, ok)
