@@ -303,13 +303,19 @@ const (
 // instantiation made in another package (the generic ones it does). The
 // direct layout is FindDirect's, and interface keys FindInterface's, whose
 // code would crowd the registers of the string path.
+//
+// The tests of the layout and the kind of key come in the order, and under
+// conditions on K's size (a constant in each instantiation), that leave a
+// string key one test before its hash: only keys of at most 8 bytes can
+// have the direct layout, and a string key is tested for before the switch
+// on the other kinds.
 func (x *Index[K, V]) Find(key K) (value V, ok bool) {
-	if x.direct {
+	if unsafe.Sizeof(key) <= 8 && x.direct {
 		return x.FindDirect(key)
 	}
 	var h uint64
-	switch x.kind {
-	case kindString:
+	switch {
+	case unsafe.Sizeof(key) == unsafe.Sizeof("") && x.kind == kindString:
 		// hashString(key, x.seed), spelled out for the strings it hashes
 		// itself.
 		if str := *(*string)(unsafe.Pointer(&key)); wordLoads && len(str) <= 16 {
@@ -320,14 +326,14 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 		} else {
 			h = widen(strhash(unsafe.Pointer(&key), uintptr(x.seed)), x.seed)
 		}
-	case kindInterface:
+	case x.kind == kindInterface:
 		return x.FindInterface(key)
-	case kindBuiltin:
+	case x.kind == kindBuiltin:
 		// A nil map too looks the key up, so that an incomparable
 		// interface key panics here as it would in a builtin map.
 		value, ok = x.m[key]
 		return value, ok
-	case kindFloat, kindComplex:
+	case x.kind == kindFloat || x.kind == kindComplex:
 		if key != key {
 			return value, false // a NaN, which no lookup finds
 		}
