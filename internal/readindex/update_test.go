@@ -77,11 +77,11 @@ func checkTable[K comparable](t *testing.T, x *Index[K, int], want map[K]int, un
 // checkUpdates drives an Index through Update with random stores, deletes
 // and batches of both, in phases that grow the entries past several table
 // sizes and shrink them again, with an occasional clear (New of nothing),
-// and checks it against a builtin map after every step. key(i) is the ith
-// key of a universe of n; nan, if not nil, is a key that equals nothing.
-// It returns how many Updates kept the table's seed (took the incremental
-// path).
-func checkUpdates[K comparable](t *testing.T, rng *rand.Rand, n int, key func(int) K, nan *K) (kept int) {
+// and checks it against a builtin map after every one of steps steps.
+// key(i) is the ith key of a universe of n; nan, if not nil, is a key that
+// equals nothing. It returns how many Updates kept the table's seed (took
+// the incremental path).
+func checkUpdates[K comparable](t *testing.T, rng *rand.Rand, steps, n int, key func(int) K, nan *K) (kept int) {
 	t.Helper()
 	universe := make([]K, n)
 	for i := range universe {
@@ -95,7 +95,7 @@ func checkUpdates[K comparable](t *testing.T, rng *rand.Rand, n int, key func(in
 		}
 		return universe[rng.IntN(n)]
 	}
-	for step := range 1500 {
+	for step := range steps {
 		grow := step/250%2 == 0 // phases: mostly stores, then mostly deletes
 		var (
 			deletes []K
@@ -155,18 +155,18 @@ func TestUpdateMatchesMap(t *testing.T) {
 		})
 	}
 	run("int", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 300, func(i int) int { return tests.IntKeys.Key(i, false) }, nil)
+		return checkUpdates(t, rng, 1500, 300, func(i int) int { return tests.IntKeys.Key(i, false) }, nil)
 	})
 	run("int with 0", func(t *testing.T, rng *rand.Rand) int {
 		// 0, the zero key, stored and deleted: the empty key changes.
-		return checkUpdates(t, rng, 300, func(i int) int { return i - 150 }, nil)
+		return checkUpdates(t, rng, 1500, 300, func(i int) int { return i - 150 }, nil)
 	})
 	run("int8 all 256", func(t *testing.T, rng *rand.Rand) int {
 		// Near all 256 values the direct layout runs out of empty keys.
-		return checkUpdates(t, rng, 256, func(i int) int8 { return tests.Int8Keys.Key(i, false) }, nil)
+		return checkUpdates(t, rng, 1500, 256, func(i int) int8 { return tests.Int8Keys.Key(i, false) }, nil)
 	})
 	run("string", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 300, func(i int) string {
+		return checkUpdates(t, rng, 1500, 300, func(i int) string {
 			if i%3 == 0 { // longer than the strings hashed inline
 				return fmt.Sprintf("a longer key, past 16 bytes: %d", i)
 			}
@@ -174,16 +174,30 @@ func TestUpdateMatchesMap(t *testing.T) {
 		}, nil)
 	})
 	run("[16]byte", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 256, func(i int) [16]byte { return tests.Bytes16Keys.Key(i, false) }, nil)
+		return checkUpdates(t, rng, 1500, 256, func(i int) [16]byte { return tests.Bytes16Keys.Key(i, false) }, nil)
 	})
 	run("struct{a, b int}", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 300, func(i int) tests.Pair { return tests.PairKeys.Key(i, false) }, nil)
+		return checkUpdates(t, rng, 1500, 300, func(i int) tests.Pair { return tests.PairKeys.Key(i, false) }, nil)
 	})
 	run("float64 with NaN and ±0", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 300, func(i int) float64 { return tests.Float64Keys.Key(i, rng.IntN(2) == 0) }, &nan)
+		return checkUpdates(t, rng, 1500, 300, func(i int) float64 { return tests.Float64Keys.Key(i, rng.IntN(2) == 0) }, &nan)
 	})
 	run("any", func(t *testing.T, rng *rand.Rand) int {
-		return checkUpdates(t, rng, 120, func(i int) any { return tests.MixedKeys.Key(i, rng.IntN(2) == 0) }, &nanAny)
+		return checkUpdates(t, rng, 1500, 120, func(i int) any { return tests.MixedKeys.Key(i, rng.IntN(2) == 0) }, &nanAny)
+	})
+}
+
+// FuzzUpdateMatchesMap runs checkUpdates from a fuzzed seed, for the key
+// types of the direct layout, of strings and of floats with NaN.
+func FuzzUpdateMatchesMap(f *testing.F) {
+	f.Add(uint64(1), uint64(2))
+	f.Add(uint64(0x5eed), uint64(13))
+	nan := math.NaN()
+	f.Fuzz(func(t *testing.T, a, b uint64) {
+		rng := rand.New(rand.NewPCG(a, b))
+		checkUpdates(t, rng, 600, 100, func(i int) int { return i - 50 }, nil)
+		checkUpdates(t, rng, 600, 100, func(i int) string { return fmt.Sprint("k", i) }, nil)
+		checkUpdates(t, rng, 600, 100, func(i int) float64 { return float64(i) / 2 }, &nan)
 	})
 }
 
