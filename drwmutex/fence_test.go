@@ -100,6 +100,7 @@ func TestStoreBufferingLitmus(t *testing.T) {
 		t.Skipf("membarrier is not in use here: %s", why)
 	}
 	cpus := tests.NeedCPUs(t, 2)
+	twoPs(t) // with one P the two sides never run at once, and spin in turns
 	run := func(t *testing.T, fence bool, rounds int, deadline time.Duration) (reorderings, done int) {
 		var x int64        // the reader's count, stored plainly
 		var y atomic.Int64 // the writer's flag
