@@ -187,20 +187,21 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // rebiasAfter'th read lock through central with no writer in between makes
 // it biased again, if it finds another reader holding the lock, and
 // otherwise grants another rebiasAfter read locks before the next look. A
-// mutex that is written often therefore behaves like sync.RWMutex, one
-// that is written rarely like percpu_rw_semaphore. The look for another
-// reader keeps unbiased the mutex read by one goroutine at a time, or by
-// goroutines that take turns: for them the shared counter's line does not
-// bounce between cores, or only as often as they take turns, while the
-// per-CPU counters would cost each read lock a look-up of its P. Readers
-// that overlap in a fraction f of their read locks turn it biased after
-// about rebiasAfter/f of them. The same idea is in Linux's rcu_sync, which keeps
-// percpu_rw_semaphore's readers on their slow path while writers are
-// active, and in the reader bias of xsync's RBMutex (after the BRAVO paper:
-// Dice and Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX
-// ATC 2019), which a writer turns off for a while. A zero RWMutex starts
-// unbiased, so a lock read fewer than rebiasAfter times never allocates its
-// slots, nor does one read by a single goroutine at a time. A TryLock that fails leaves the mode as it found it.
+// mutex that is written often therefore behaves like sync.RWMutex, one that
+// is written rarely like percpu_rw_semaphore. The look for another reader
+// keeps unbiased the mutex read by one goroutine at a time, or by goroutines
+// that take turns: for them the shared counter's line does not bounce
+// between cores, or only as often as they take turns, while the per-CPU
+// counters would cost each read lock a look-up of its P. Readers that
+// overlap in a fraction f of their read locks turn it biased after about
+// rebiasAfter/f of them. The same idea is in Linux's rcu_sync, which keeps
+// percpu_rw_semaphore's readers on their slow path while writers are active,
+// and in the reader bias of xsync's RBMutex (after the BRAVO paper: Dice and
+// Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX ATC 2019),
+// which a writer turns off for a while. A zero RWMutex starts unbiased, so a
+// lock read fewer than rebiasAfter times never allocates its slots, nor
+// does one read by a single goroutine at a time (unless loneBias). A TryLock
+// that fails leaves the mode as it found it.
 //
 // Correctness does not depend on the mode: the writer sums the slots and
 // central alike, and a reader that finds a writer undoes its increment on
@@ -223,11 +224,12 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 //
 // The budget field starts at zero after every writer and rises by one per
 // read lock taken through central; the reader that finds it at rebiasAfter
-// turns the mutex biased, or, with one P or no other reader, takes
-// rebiasAfter off it again; readers already on their way through central
-// may take it a little higher, one each. It therefore stays below
-// rebiasAfter + the goroutines in RLock at once, and holds 2^budgetBits
-// before it would reach the count.
+// turns the mutex biased, or, with one P or no other reader (and no
+// loneBias), takes rebiasAfter off it again; readers already on their way
+// through central may take it a little higher, one each. It therefore stays
+// below rebiasAfter + the goroutines in RLock at once, and holds
+// 2^budgetBits before it would reach the count.
+//
 // writerMark is far below any value the other fields can make, and it is
 // the write lock: set by a swap from a value without it, removed by the
 // writer's release alone, so at most one is ever in central. Without it
