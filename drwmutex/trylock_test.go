@@ -34,26 +34,39 @@ func TestPollingTryLockDisturbsNoReader(t *testing.T) {
 			polls.Add(1)
 		}
 	})
-	failures := 0
+	// longest is the longest run of failures in a row, which the check
+	// below leaves out if it is under 1% of the calls: one TryLock that
+	// announced itself in the rare race and was then descheduled, as
+	// happens under an emulator on a busy machine, fails every TryRLock
+	// until it runs again.
+	failures, run, longest := 0, 0, 0
 	for range calls {
 		if !rw.TryRLock() {
 			failures++
+			run++
+			longest = max(longest, run)
 			continue
 		}
+		run = 0
 		rw.RUnlock()
 	}
 	stop.Store(true)
 	<-poller
 	rw.RUnlock()
-	t.Logf("%d of %d TryRLock calls failed beside %d failed TryLock calls", failures, calls, polls.Load())
+	t.Logf("%d of %d TryRLock calls failed (%d in the longest run) beside %d failed TryLock calls", failures, calls, longest, polls.Load())
 	if succeeded.Load() != 0 {
 		t.Fatalf("TryLock succeeded %d times while a reader held the lock", succeeded.Load())
 	}
 	// A failing TryLock announces itself only in the rare race where the
-	// sum it looks at first reads zero; at most one failure in 10^4 calls
-	// is a hundred times fewer than announcing every time made.
-	if failures*10_000 > calls {
-		t.Fatalf("%d of %d TryRLock calls failed while only readers held the lock and TryLock polled", failures, calls)
+	// sum it looks at first reads zero; at most one failure in 10^4 calls,
+	// but for the longest run, is a hundred times fewer than announcing
+	// every time made.
+	excused := longest
+	if excused*100 > calls {
+		excused = 0
+	}
+	if (failures-excused)*10_000 > calls {
+		t.Fatalf("%d of %d TryRLock calls failed (%d in the longest run) while only readers held the lock and TryLock polled", failures, calls, longest)
 	}
 	if rw.biased.Load() == nil {
 		t.Fatal("polling TryLock made the mutex unbiased")
