@@ -3,6 +3,7 @@ package drwmutex
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -181,4 +182,29 @@ func TestCountersNearTheirBounds(t *testing.T) {
 		}
 		checkFolded(t, &rw, "the read locks")
 	})
+}
+
+// TestWriterFoldsSplitsWithinASlot leaves a slot holding nothing in sum but
+// something in each of its counters: a handle's read lock taken through
+// central and released through the slot's atomic count (-1 there, +1 in
+// central), beside an RLock taken through the slot's owned counter under
+// the membarrier fence and released through central after a writer made
+// the mutex unbiased (+1 owned, -1 central). Every writer that finds that
+// must fold it, or the two counters drift apart, a read lock per
+// occurrence, for the life of the process.
+func TestWriterFoldsSplitsWithinASlot(t *testing.T) {
+	twoPs(t)
+	var rw RWMutex
+	makeBiased(t, &rw)
+	r := rw.readers.Load()
+	s := &r.slots[0]
+	for i := range 1000 {
+		s.count.Add(-1)
+		atomic.AddInt64(&s.owned, 1)
+		cycle(rw.Lock, rw.Unlock)
+		if c, o := s.count.Load(), atomic.LoadInt64(&s.owned)-s.base.Load(); c != 0 || o != 0 {
+			t.Fatalf("after %d splits within slot 0, each followed by a writer, its count is %d and its owned counter %d past its base; want both 0", i+1, c, o)
+		}
+	}
+	checkFolded(t, &rw, "the writers")
 }

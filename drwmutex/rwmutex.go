@@ -147,11 +147,11 @@ type RWMutex struct {
 	nextWriterSem uint32 // semaphore for the next writer to wait for the writer
 
 	// foldOnRelease is set by the writer whose last count of the readers
-	// found a slot holding something, and cleared by its release, which
-	// folds the slots; only the holder of the write lock touches it, so
-	// that it is false whenever no writer is present. It is atomic only
-	// for the race detector, which does not see the lock's own atomics
-	// order the holders.
+	// found a counter of a slot other than zero, and cleared by its release,
+	// which folds the slots; only the holder of the write lock touches it,
+	// so that it is false whenever no writer is present. It is atomic only
+	// for the race detector, which does not see the lock's own atomics order
+	// the holders.
 	foldOnRelease atomic.Bool
 }
 
@@ -289,14 +289,14 @@ type slotCounters struct {
 	handle rlocker
 }
 
-// held returns what the slot holds of the sum: its atomic count and what
-// its owned counter gained since the last fold. It loads owned first: a
-// read lock taken through count and released through owned (a handle's
-// Lock and an RUnlock) then shows, if at all, in count, so that a sum taken
-// while no writer holds back readers errs high.
-func (s *slotCounters) held() int64 {
-	owned := atomic.LoadInt64(&s.owned) - s.base.Load()
-	return owned + s.count.Load()
+// parts returns what the slot holds of the sum, in its two parts: what its
+// owned counter gained since the last fold, and its atomic count. It loads
+// owned first: a read lock taken through count and released through owned
+// (a handle's Lock and an RUnlock) then shows, if at all, in count, so that
+// a sum taken while no writer holds back readers errs high.
+func (s *slotCounters) parts() (owned, count int64) {
+	owned = atomic.LoadInt64(&s.owned) - s.base.Load()
+	return owned, s.count.Load()
 }
 
 // at returns the slot for CPU (or P) number cpu. The mask keeps the index in
@@ -935,15 +935,19 @@ func (rw *RWMutex) readerCount() int64 {
 	return n
 }
 
-// countReaders returns readerCount, and whether a slot held anything.
+// countReaders returns readerCount, and whether a slot held anything in
+// either of its counters. A slot whose two counters cancel out holds
+// nothing of the sum, but a split all the same (a read lock taken through
+// one and released through the other), which must be folded like any
+// other, or the counters drift apart over a process's life.
 func (rw *RWMutex) countReaders() (n int64, inSlots bool) {
 	n = countOf(rw.central.Load())
 	if r := rw.readers.Load(); r != nil {
 		raceLoaded(r)
 		for i := range r.slots {
-			h := r.slots[i].held()
-			n += h
-			inSlots = inSlots || h != 0
+			owned, count := r.slots[i].parts()
+			n += owned + count
+			inSlots = inSlots || owned != 0 || count != 0
 		}
 	}
 	return n, inSlots
@@ -1035,15 +1039,16 @@ func (rw *RWMutex) Unlock() {
 // writers alike, and then lets in the readers that blocked on the writer,
 // and wakes the writer next in line, if state shows any.
 //
-// A writer whose count found every slot empty leaves them as they are: a
-// mutex that was biased once and is only written since pays one pass over
-// its slots per write, not two. Only read locks in flight can have moved a
-// slot since the count, readers that loaded a biased hint before it went
-// stale and step back on the slot they counted in, or releases of read
-// locks counted in central, and the next writer's count finds what they
-// leave. With every slot empty at the count, central then held each reader
-// counted (a read lock taken in a slot and released in central leaves a
-// slot above zero), so central alone never falls below zero but by misuse.
+// A writer whose count found every slot empty, both its counters at zero,
+// leaves them as they are: a mutex that was biased once and is only written
+// since pays one pass over its slots per write, not two. Only read locks in
+// flight can have moved a slot since the count, readers that loaded a biased
+// hint before it went stale and step back on the slot they counted in, or
+// releases of read locks counted in central, and the next writer's count
+// finds what they leave. With every slot empty at the count, central then
+// held each reader counted (a read lock taken in a slot and released in
+// central leaves a slot above zero), so central alone never falls below zero
+// but by misuse.
 func (rw *RWMutex) release() {
 	var folded int64
 	if rw.foldOnRelease.Load() {
