@@ -628,9 +628,12 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 			makeBiased(t, &rw)
 			rw.RLock()
 			go rw.Lock()
-			// Asleep, so that both RUnlocks come before its next count: a
-			// writer still counting could see the count at zero between
-			// them and take the lock.
+			// Asleep, and then on one P with this goroutine, so that both
+			// RUnlocks come before its next count: a writer that counted
+			// between them would see the count at zero and take the lock,
+			// and nobody would count the stray one. (The first RUnlock
+			// wakes it; with one P it runs only once this goroutine
+			// sleeps.)
 			deadline := time.Now().Add(promptly)
 			for rw.state.Load()&sleeping == 0 {
 				if time.Now().After(deadline) {
@@ -638,6 +641,7 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 				}
 				time.Sleep(time.Millisecond)
 			}
+			runtime.GOMAXPROCS(1) // in a child process, which ends here
 			rw.RUnlock()
 			rw.RUnlock()
 			time.Sleep(promptly) // the waiting writer reports it
