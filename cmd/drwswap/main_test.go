@@ -12,11 +12,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/readmostly/readmostly/tests"
+
 	// The real package that TestRealPackage migrates: a copy of it is
 	// fixed and tested. Imported here so that go.mod pins its version and
 	// go.sum its hash.
 	_ "github.com/gorilla/context"
 )
+
+// TestMain runs the tests under goleak, as every package of the project does.
+func TestMain(m *testing.M) { tests.VerifyMain(m) }
 
 func TestChdir(t *testing.T) {
 	dir := t.TempDir()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/readmostly/readmostly/cmd/drwswap/drwswap"
 	"github.com/readmostly/readmostly/drwmutex"
+	"github.com/readmostly/readmostly/tests"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/analysistest"
 )
@@ -29,6 +30,9 @@ var fixed = []string{
 	"./needsparam", "./needsfield", "./needsreturn", "./needs",
 	"./locker", "./aliased", "./hasdrw", "./notcandidates",
 }
+
+// TestMain runs the tests under goleak, as every package of the project does.
+func TestMain(m *testing.M) { tests.VerifyMain(m) }
 
 func TestVerdictsAndFixes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(t), drwswap.Analyzer, fixed...)
