@@ -699,9 +699,10 @@ var _ sync.Locker = (*RWMutex)(nil)
 // does, but only under the membarrier fence.
 func TestLoneReadersBiasWhereCheaper(t *testing.T) {
 	setLoneBias(t, true)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	eachFence(t, func(t *testing.T) {
 		for _, procs := range []int{1, 2} {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			runtime.GOMAXPROCS(procs)
 			var rw RWMutex
 			for range rebiasAfter {
 				cycle(rw.RLock, rw.RUnlock)
