@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/readmostly/readmostly/asm"
 )
@@ -144,13 +145,20 @@ const loneMargin = 0.8
 
 // chooseLone decides loneBias once and returns why.
 func chooseLone() string {
-	loneOnce.Do(func() { loneWhy = decideLone() })
+	loneOnce.Do(func() {
+		loneWhy = decideLone()
+		loneDecided.Store(true)
+	})
 	return loneWhy
 }
 
 var (
 	loneOnce sync.Once
 	loneWhy  string
+	// loneDecided is set once loneBias is decided; until then unbiased
+	// mutexes count every read lock towards turning biased, as a lone
+	// reader's mutex does under loneBias (see unbiasedHint).
+	loneDecided atomic.Bool
 )
 
 // decideLone measures both read paths, if the membarrier fence is in use,
@@ -175,7 +183,10 @@ func decideLone() string {
 // moment slows both.
 func measureReadPairs(rounds, n int) (biasedNs, centralNs float64) {
 	var central, biased RWMutex
-	biased.biased.Store(biased.slots())
+	atomic.StorePointer(&biased.hint, unsafe.Pointer(biased.slots()))
+	// The hint that sends central's readers down RLock's inlined fast
+	// path.
+	atomic.StorePointer(&central.hint, unsafe.Pointer(&central))
 	batch := func(rw *RWMutex) float64 {
 		start := time.Now()
 		for range n {

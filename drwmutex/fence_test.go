@@ -190,7 +190,7 @@ func TestLostWakeUp(t *testing.T) {
 		}
 		for i := range rounds {
 			rw.RLock()
-			if rw.biased.Load() == nil {
+			if rw.biased() == nil {
 				makeBiased(t, &rw)
 			}
 			writer := async(func() { cycle(rw.Lock, rw.Unlock) })

@@ -59,3 +59,20 @@ func TestGoRWMutexSuite(t *testing.T) {
 		}
 	}
 }
+
+// TestFastPathsInline checks what the unbiased read path's speed rests on:
+// that RLock and RUnlock inline into their callers, as sync.RWMutex's do.
+// Each costs the inliner's whole budget, so a change to either that costs
+// one node more turns it back into a call, silently but for this test.
+func TestFastPathsInline(t *testing.T) {
+	gotool := tests.GoCommand(t)
+	out, err := tests.RunGo(gotool, filepath.Join(tests.RepoRoot(t), "drwmutex"), 5*time.Minute, nil, "build", "-gcflags=-m", ".")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, m := range []string{"RLock", "RUnlock"} {
+		if !strings.Contains(string(out), "can inline (*RWMutex)."+m+"\n") {
+			t.Errorf("(*RWMutex).%s does not inline any more; go build -gcflags=-m=2 says why", m)
+		}
+	}
+}

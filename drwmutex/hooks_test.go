@@ -11,7 +11,7 @@ func centralCount(rw *RWMutex) int64 { return countOf(rw.central.Load()) }
 
 // centralBudget is the number of read locks taken through central since the
 // last writer.
-func centralBudget(rw *RWMutex) int64 { return budgetOf(rw.central.Load()) }
+func centralBudget(rw *RWMutex) int64 { return rw.budget.Load() }
 
 // slotCounts returns every slot's count; nil before the slots exist.
 func slotCounts(rw *RWMutex) []int64 {
@@ -37,7 +37,7 @@ func presetSplit(rw *RWMutex, d int64) {
 
 // presetBudget adds n to the read locks taken through central since the
 // last writer, as n read locks would, without counting any.
-func presetBudget(rw *RWMutex, n int64) { rw.central.Add(n) }
+func presetBudget(rw *RWMutex, n int64) { rw.budget.Add(n) }
 
 // setLoneBias sets loneBias for the rest of the test, after the startup
 // measurement that decides it has run, so that the measurement cannot

@@ -142,7 +142,7 @@ func TestRaceDetectorParity(t *testing.T) {
 					out, err := tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
 						runtime.GOMAXPROCS(procs)
 						l, rlocker := lk.new(t)
-						if lk.name == "biased" && l.(*RWMutex).biased.Load() == nil {
+						if lk.name == "biased" && l.(*RWMutex).biased() == nil {
 							panic("the mutex is not biased")
 						}
 						sc.run(l, rlocker)

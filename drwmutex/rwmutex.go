@@ -13,12 +13,12 @@
 //
 // Per-CPU counters pay off only while writers are rare and readers run in
 // parallel, so an RWMutex has two modes. Every Lock switches it to one
-// shared counter, counted the way sync.RWMutex counts; the 1024th read lock
-// with no writer in between switches it back to the per-CPU counters if it
-// finds another reader holding the lock, and otherwise the count starts
-// again. A mutex that is written often, or read by one goroutine at a time,
-// therefore costs about what sync.RWMutex costs, and one whose readers
-// overlap scales. With GOMAXPROCS=1 it keeps the shared counter, which is
+// shared counter, counted the way sync.RWMutex counts, with RLock and
+// RUnlock inlined into the caller as sync.RWMutex's are; the 1024th read
+// lock with no writer in between that finds another reader holding the lock
+// switches it back to the per-CPU counters. A mutex that is written often,
+// or read by one goroutine at a time, therefore costs about what
+// sync.RWMutex costs, and one whose readers overlap scales. With GOMAXPROCS=1 it keeps the shared counter, which is
 // the cheaper one when readers cannot run in parallel. (Under the membarrier
 // fence, on a machine where a biased read lock measured cheaper than an
 // unbiased one even for a lone reader, such mutexes turn biased too; see
@@ -53,11 +53,21 @@
 // fatal error, as it does for sync.RWMutex: Unlock of a mutex that is not
 // write-locked, and a reader total below zero, which a stray RUnlock causes.
 // With per-CPU counters a stray RUnlock cannot always be seen at once: while
-// the mutex is unbiased, RUnlock reports it at once; while it is biased, the
-// decrement may meet another reader's increment in the sum, and the misuse
-// is reported by the next writer that finds the total below zero (a writer
-// can then have entered beside a reader, as with any lock released twice).
-// RUnlock while a writer holds the lock is reported by that writer's Unlock.
+// the mutex is unbiased, RUnlock reports it at once, unless a read lock that
+// another goroutine takes in the same instant lifts the count back to zero
+// before RUnlock looks again (its fast path keeps no more than the add's
+// sign), when the release that next takes the count below zero reports it;
+// while it is biased, the decrement may meet another reader's increment in
+// the sum, and the misuse is reported by the next writer that finds the
+// total below zero. Until then a writer can have entered beside a reader, as
+// with any lock released twice. RUnlock while a writer holds the lock is
+// reported by that writer's Unlock.
+//
+// Copying an RWMutex after first use is a mistake that vet reports. A copy
+// of an unlocked RWMutex goes on working as a mutex of its own, as one of an
+// unlocked sync.RWMutex does, unless it was copied while biased: the copy
+// then shares the original's per-CPU counters, which keeps both sound but
+// makes each one's writers wait for the other's readers.
 //
 // # Race detector
 //
@@ -104,17 +114,22 @@ type RWMutex struct {
 	// The first cache line holds what every reader reads and almost no
 	// one writes, so that it stays in every core's cache.
 
-	// biased points to the per-CPU counters while readers count
-	// themselves there, and is nil while they count themselves in
-	// central. It is a hint: correctness rests on central and the counters
-	// alone.
-	biased atomic.Pointer[readerSlots]
+	// hint tells readers where to count themselves: it points to the
+	// per-CPU counters while the mutex is biased, to the mutex itself
+	// while readers count in central and look at the budget only when
+	// they overlap, and is nil while every read lock through central
+	// counts against the budget (see unbiasedHint). It is a hint:
+	// correctness rests on central and the counters alone. It is a bare
+	// unsafe.Pointer, and central a word used through the package
+	// functions, only so that RLock and RUnlock fit the inliner's budget
+	// (see RLock); biased reads it as the slots, or nil.
+	hint unsafe.Pointer
 	// readers points to the per-CPU counters; nil until the mutex first
 	// turns biased or RLocker is called.
 	readers atomic.Pointer[readerSlots]
 
 	// A cache-line block apart from what follows, which writers and
-	// unbiased readers write: a reader that loaded biased from a line that
+	// unbiased readers write: a reader that loaded hint from a line that
 	// another core then wrote would pay for a second transfer of the line
 	// on its add (docs/benchmarks.md, "How the write numbers got here",
 	// has the profile that showed it).
@@ -129,15 +144,16 @@ type RWMutex struct {
 	// them. With nobody waiting, state is zero but for readers that
 	// registered as the writer left and are taking themselves out again.
 	state atomic.Int64
-	// central holds four fields, so that one atomic add tells an
-	// unbiased reader all it needs, and one swap takes the write lock: the
-	// read locks counted here, in units of countUnit (see countOf); in its
-	// low bits the read locks taken here since the last writer (see
-	// budgetOf), which let the mutex turn biased again once there are
-	// rebiasAfter of them; and -writerMark while a writer is present,
-	// which is the write lock itself. It is below zero exactly while a
-	// writer is present or the count is below zero.
+	// central holds the read locks counted here (see countOf), and
+	// -writerMark while a writer is present, which is the write lock
+	// itself, so that one atomic add tells an unbiased reader all it
+	// needs, and one swap takes the write lock. It is below zero exactly
+	// while a writer is present or the count is below zero.
 	central atomic.Int64
+	// budget counts read locks taken through central since the last
+	// writer, towards turning the mutex biased again (see rebias); only
+	// slow paths touch it.
+	budget atomic.Int64
 	// writers keeps in line the writers that found another writer present
 	// or someone waiting; Lock's fast path does not touch it.
 	writers sync.Mutex
@@ -183,18 +199,18 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // to state, as sync.RWMutex does: cheaper on one core and for the writer,
 // but every reader writes the same cache line.
 //
-// Every writer makes the mutex unbiased; the reader that takes the
-// rebiasAfter'th read lock through central with no writer in between makes
-// it biased again, if it finds another reader holding the lock, and
-// otherwise grants another rebiasAfter read locks before the next look. A
-// mutex that is written often therefore behaves like sync.RWMutex, one that
-// is written rarely like percpu_rw_semaphore. The look for another reader
-// keeps unbiased the mutex read by one goroutine at a time, or by goroutines
-// that take turns: for them the shared counter's line does not bounce
-// between cores, or only as often as they take turns, while the per-CPU
-// counters would cost each read lock a look-up of its P. Readers that
-// overlap in a fraction f of their read locks turn it biased after about
-// rebiasAfter/f of them. The same idea is in Linux's rcu_sync, which keeps
+// Every writer makes the mutex unbiased. An unbiased reader's add to
+// central tells it whether another reader is counted there; the
+// rebiasAfter'th read lock that finds one, with no writer in between, makes
+// the mutex biased again (see rebias). A mutex that is written often
+// therefore behaves like sync.RWMutex, one that is written rarely like
+// percpu_rw_semaphore. A mutex read by one goroutine at a time, or by
+// goroutines that take turns, stays unbiased: for them the shared counter's
+// line does not bounce between cores, or only as often as they take turns,
+// while the per-CPU counters would cost each read lock a look-up of its P.
+// Readers that overlap in a fraction f of their read locks turn it biased
+// after about rebiasAfter/f of them. (Under loneBias every read lock through
+// central counts, overlapping or not; see unbiasedHint.) The same idea is in Linux's rcu_sync, which keeps
 // percpu_rw_semaphore's readers on their slow path while writers are active,
 // and in the reader bias of xsync's RBMutex (after the BRAVO paper: Dice and
 // Kogan, "BRAVO—Biased Locking for Reader-Writer Locks", USENIX ATC 2019),
@@ -216,46 +232,47 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // them empty (see release): the sum stays the same, and the split left
 // after each write is made only of operations in flight.
 // Between two writes the mode changes at most twice, so a counter strays
-// from zero by at most twice the read locks held at once. With the 38 bits
-// from budgetBits to 61 for central's count, nothing overflows before 2^36
-// read locks are held at once (sync.RWMutex's limit is 2^30); the slots are
-// full words. The read locks a writer's release takes for blocked readers
-// (admitWaiting) are read locks held, within the same bound.
+// from zero by at most twice the read locks held at once. With bits 0 to 61
+// for central's count, nothing overflows before 2^60 read locks are held at
+// once (sync.RWMutex's limit is 2^30); the slots are full words. The read
+// locks a writer's release takes for blocked readers (admitWaiting) are read
+// locks held, within the same bound.
 //
-// The budget field starts at zero after every writer and rises by one per
-// read lock taken through central; the reader that finds it at rebiasAfter
+// The budget starts at zero after every writer and rises by one per read
+// lock that spends it (see spend); the reader that finds it at rebiasAfter
 // turns the mutex biased, or, with one P or no other reader (and no
 // loneBias), takes rebiasAfter off it again; readers already on their way
-// through central may take it a little higher, one each. It therefore stays
-// below rebiasAfter + the goroutines in RLock at once, and holds
-// 2^budgetBits before it would reach the count.
+// may take it a little higher, one each. It therefore stays below
+// rebiasAfter + the goroutines in RLock at once.
 //
-// writerMark is far below any value the other fields can make, and it is
-// the write lock: set by a swap from a value without it, removed by the
+// writerMark is far below any value the count can make, and it is the
+// write lock: set by a swap from a value without it, removed by the
 // writer's release alone, so at most one is ever in central. Without it
-// central lies in [-2^61, 2^61) (a count within ±2^37 in units of 2^24,
-// plus the budget), so the value after a release's add tells a sound
-// release from misuse (see release).
+// central lies in [-2^61, 2^61), so the value after a release's add tells a
+// sound release from misuse (see release).
 const (
-	budgetBits        = 24
-	countUnit   int64 = 1 << budgetBits // one read lock counted in central
-	budgetMask  int64 = countUnit - 1
+	countUnit   int64 = 1 // one read lock counted in central
 	rebiasAfter       = 1 << 10
 	writerMark  int64 = 1 << 62
 	markedBelow       = -writerMark / 2
-	// rlockSlowBits are the bits of central that send a reader that has
-	// just counted itself there to rlockCentralSlow: the sign (a writer,
-	// or a count below zero) and the budget's bits from rebiasAfter up.
-	rlockSlowBits = -1<<63 | budgetMask&^(rebiasAfter-1)
 )
 
-// countOf returns the read locks counted in central's value v: bits
-// budgetBits to 61, sign-extended.
-func countOf(v int64) int64 { return v << 2 >> (budgetBits + 2) }
+// countOf returns the read locks counted in central's value v: bits 0 to
+// 61, sign-extended.
+func countOf(v int64) int64 { return v << 2 >> 2 }
 
-// budgetOf returns the read locks taken through central since the last
-// writer, from central's value v.
-func budgetOf(v int64) int64 { return v & budgetMask }
+// The fast paths of RLock and RUnlock reach the words inside central and
+// hint through package functions of sync/atomic, which cost the inliner
+// fewer nodes than the typed methods; this holds only while the typed
+// atomic is its word and nothing else, which the two declarations below
+// check at compile time.
+var (
+	_ [unsafe.Sizeof(atomic.Int64{}) - 8]struct{}
+	_ [8 - unsafe.Sizeof(atomic.Int64{})]struct{}
+)
+
+// centralWord returns central as the word that the fast paths add to.
+func (rw *RWMutex) centralWord() *uint64 { return (*uint64)(unsafe.Pointer(&rw.central)) }
 
 // readerSlots is what an RWMutex allocates when it first turns biased.
 type readerSlots struct {
@@ -343,7 +360,7 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 	n := asm.SlotCount()
 	r := &readerSlots{slots: make([]slot, n), mask: n - 1}
 	for i := range r.slots {
-		r.slots[i].handle = rlocker{rw: rw, slot: &r.slots[i]}
+		r.slots[i].handle = rlocker{rw: rw, slots: r, slot: &r.slots[i]}
 	}
 	if raceEnabled {
 		raceRelease(unsafe.Pointer(r))
@@ -364,86 +381,197 @@ func (rw *RWMutex) allocSlots() *readerSlots {
 // excludes new readers from acquiring the lock. See the RWMutex type doc.
 func (rw *RWMutex) RLock() {
 	if raceEnabled {
-		raceDisable()
+		rw.rlockRace()
+		return
 	}
-	if r := rw.biased.Load(); r != nil {
-		raceLoaded(r)
-		// asm.Current, with its PID case spelled out so that ProcPin
-		// and ProcUnpin inline here; a helper doing the same could not
-		// inline, and the call would cost what this saves. RUnlock
-		// repeats it.
-		var cpu int
-		switch {
-		case fenced.Load():
-			cpu = asm.ProcPin()
-			if cpu <= r.mask {
-				// The membarrier fence (fence.go): a plain add to
-				// the counter of the P we hold, pinned so that no
-				// other goroutine runs on it meanwhile. The add comes
-				// before the loads of central and biased because an
-				// atomic load is ordered after every earlier memory
-				// operation in the compiler's SSA; the processor may
-				// still let the loads pass the store, which is what
-				// the writer's membarrier is for.
-				//
-				// biased is loaded before central, and x86 keeps
-				// loads in order. A writer skips the membarrier only
-				// if it finds biased nil; if we then find it set, and
-				// central unmarked, the nil was stored after our look
-				// at biased by an earlier writer, which found biased
-				// set, so fenced and counted us, and waited for us;
-				// with the other order, a rebias between that writer
-				// and this one could show us biased set again after
-				// we looked at central, and this writer, which did
-				// not fence, could miss our add.
-				o := &r.at(cpu).owned
-				*o++
-				retry := rw.biased.Load() == nil || rw.central.Load() < markedBelow
-				if retry {
-					*o--
-				}
-				asm.ProcUnpin()
-				if retry {
-					rw.rlockStepBack()
-				}
-				goto done
-			}
-			asm.ProcUnpin() // a P index beyond the slots counts atomically
-		case asm.UsesPID():
-			cpu = asm.ProcPin()
-			asm.ProcUnpin()
-		default:
-			cpu = asm.Current()
-		}
-		c := &r.at(cpu).count
-		c.Add(1)
-		// central holds the mark while a writer is present. The look
-		// at biased catches a hint gone stale before the add; see
-		// rlockSlotSlow.
-		if rw.central.Load() < markedBelow || rw.biased.Load() == nil {
-			rw.rlockSlotSlow(c)
-		}
-	} else {
-		rw.rlockCentral()
-	}
-done:
-	if raceEnabled {
-		raceEnable()
-		raceAcquire(unsafe.Pointer(&rw.readerSem))
+	// The fast path, which inlines into the caller as sync.RWMutex's
+	// does: an unbiased reader's add to central that finds no writer and
+	// no other reader counted there (as unsigned, a result of 2 or more is
+	// either; below zero is huge). Everything else is rlockSlow's, told
+	// the hint loaded here, which says whether the add was made. As
+	// written the function costs exactly the inliner's budget of 80
+	// nodes; the typed atomics' methods, a helper, or a second call site
+	// each take it over (docs/benchmarks.md, "Why the unbiased read path
+	// is a call", has the history).
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64((*uint64)(unsafe.Pointer(&rw.central)), 1) >= 2 {
+		rw.rlockSlow(h)
 	}
 }
 
-// rlockCentral and the two below are fast paths that RLock, RUnlock and
-// the RLocker handles share; each is small enough to inline. Taking a read
-// lock through a slot is not among them: with its two checks it is not, so
-// RLock and the handles' Lock spell it out.
+// rlockRace is RLock in race builds: the same steps, with the detector's
+// events disabled while the lock's own atomics work.
+func (rw *RWMutex) rlockRace() {
+	raceDisable()
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64(rw.centralWord(), 1) >= 2 {
+		rw.rlockSlow(h)
+	}
+	raceEnable()
+	raceAcquire(unsafe.Pointer(&rw.readerSem))
+}
 
-// rlockCentral takes a read lock through central, counting it towards
-// turning the mutex biased; one add tells it whether a writer is present.
+// rlockSlow takes the read lock that RLock's fast path did not take, given
+// the hint that the fast path loaded: the mutex's slots, the mutex itself if
+// the fast path counted the reader in central and found a writer, another
+// reader, or a count below zero, or nil. It added nothing but in the second
+// case. The two common cases, readers that overlap and biased readers, are
+// spelled out here rather than called.
+func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
+	if h == unsafe.Pointer(rw) {
+		// The add's result is gone, but central tells what matters: a
+		// writer present now, which the reader steps back for, or none,
+		// when the read lock counted stands (a writer that was present
+		// at the add and has left since did not count it, or it would
+		// still be waiting for it). As rlockCentralSlow.
+		v := rw.central.Load()
+		if v < markedBelow {
+			rw.rlockCentralWait()
+		} else if countOf(v) >= 2 && rw.budget.Add(1) >= rebiasAfter { // as spend
+			rw.rebias(v)
+		}
+		return
+	}
+	r := rw.readers.Load()
+	if h != unsafe.Pointer(r) || r == nil {
+		rw.rlockOther(h)
+		return
+	}
+	raceLoaded(r)
+	// asm.Current, with its PID case spelled out so that ProcPin and
+	// ProcUnpin inline here; a helper doing the same could not inline,
+	// and the call would cost what this saves. runlockSlow repeats it.
+	var cpu int
+	switch {
+	case fenced.Load():
+		cpu = asm.ProcPin()
+		if cpu <= r.mask {
+			// The membarrier fence (fence.go): a plain add to the
+			// counter of the P we hold, pinned so that no other
+			// goroutine runs on it meanwhile. The add comes before the
+			// loads of hint and central because an atomic load is
+			// ordered after every earlier memory operation in the
+			// compiler's SSA; the processor may still let the loads
+			// pass the store, which is what the writer's membarrier is
+			// for.
+			//
+			// hint is loaded before central, and x86 keeps loads in
+			// order. A writer skips the membarrier only if it finds
+			// the hint not pointing to the slots; if we then find it
+			// pointing there, and central unmarked, the change was
+			// stored after our look at the hint by an earlier writer,
+			// which found the slots in use, so fenced and counted us,
+			// and waited for us; with the other order, a rebias between
+			// that writer and this one could show us the slots again
+			// after we looked at central, and this writer, which did
+			// not fence, could miss our add.
+			o := &r.at(cpu).owned
+			*o++
+			retry := atomic.LoadPointer(&rw.hint) != h || rw.central.Load() < markedBelow
+			if retry {
+				*o--
+			}
+			asm.ProcUnpin()
+			if retry {
+				rw.rlockStepBack()
+			}
+			return
+		}
+		asm.ProcUnpin() // a P index beyond the slots counts atomically
+	case asm.UsesPID():
+		cpu = asm.ProcPin()
+		asm.ProcUnpin()
+	default:
+		cpu = asm.Current()
+	}
+	c := &r.at(cpu).count
+	c.Add(1)
+	// central holds the mark while a writer is present. The look at the
+	// hint catches one gone stale before the add; see rlockSlotSlow.
+	if rw.central.Load() < markedBelow || atomic.LoadPointer(&rw.hint) != h {
+		rw.rlockSlotSlow(c)
+	}
+}
+
+// rlockOther is rlockSlow's for a nil hint, and for one copied from
+// another mutex.
+func (rw *RWMutex) rlockOther(h unsafe.Pointer) {
+	if h == nil {
+		rw.rlockCounting()
+		return
+	}
+	rw.forgetCopiedHint(h)
+	rw.RLock()
+}
+
+// biased returns the slots while the mutex is biased, and nil while it is
+// not. The slots are published before the hint points to them.
+func (rw *RWMutex) biased() *readerSlots {
+	if r := rw.readers.Load(); r != nil && atomic.LoadPointer(&rw.hint) == unsafe.Pointer(r) {
+		return r
+	}
+	return nil
+}
+
+// forgetCopiedHint replaces hint h, which is neither nil, nor the mutex
+// itself, nor its slots, with nil. Such a hint is the address of the mutex
+// that this one was copied from, after use and unlocked, which vet reports
+// but sync.RWMutex survives; so does this one. (A mutex copied while biased
+// shares the original's slots, which keeps every lock sound, but lets each
+// mutex's writers wait for the other's readers.)
+func (rw *RWMutex) forgetCopiedHint(h unsafe.Pointer) {
+	atomic.CompareAndSwapPointer(&rw.hint, h, nil)
+}
+
+// unbiasedHint is the hint for an unbiased mutex: the mutex itself, so
+// that only read locks that find another reader counted in central spend
+// the budget, unless a lone reader's mutex may turn biased too (loneBias,
+// under the membarrier fence), or that is still being decided. Then it is
+// nil, and every read lock through central spends the budget, on RLock's
+// slow path.
+func (rw *RWMutex) unbiasedHint() unsafe.Pointer {
+	if !loneDecided.Load() || loneBias.Load() && fenced.Load() {
+		return nil
+	}
+	return unsafe.Pointer(rw)
+}
+
+// rlockCentral, runlockSlot and runlockCentral are fast paths that the
+// RLocker handles and the slow paths share; each is small enough to inline.
+
+// rlockCentral takes a read lock through central; one add tells it whether
+// a writer or another reader is present.
 func (rw *RWMutex) rlockCentral() {
-	if v := rw.central.Add(countUnit + 1); v&rlockSlowBits != 0 {
+	if v := rw.central.Add(countUnit); uint64(v) >= 2 {
 		rw.rlockCentralSlow(v)
 	}
+}
+
+// rlockCounting takes a read lock through central for a mutex whose hint is
+// nil: a zero RWMutex, or one whose every read lock through central spends
+// the budget (see unbiasedHint). Once the hint should be the mutex itself,
+// it sets that, and later read locks take the fast path.
+func (rw *RWMutex) rlockCounting() {
+	v := rw.central.Add(countUnit)
+	if v < markedBelow {
+		rw.rlockCentralWait()
+		return
+	}
+	if h := rw.unbiasedHint(); h != nil {
+		atomic.CompareAndSwapPointer(&rw.hint, nil, h)
+		if countOf(v) >= 2 {
+			rw.spend(v)
+		}
+		return
+	}
+	// Decide loneBias, if no mutex has yet. Race events are disabled
+	// here, but the go statement in prepareInBackground must be seen.
+	if raceEnabled {
+		raceEnable()
+	}
+	prepareInBackground()
+	if raceEnabled {
+		raceDisable()
+	}
+	rw.spend(v)
 }
 
 // runlockSlot releases a read lock through slot counter c.
@@ -463,8 +591,8 @@ func (rw *RWMutex) runlockCentral() {
 	}
 }
 
-// runlockCentralSlow runs when a reader that released through central,
-// making it v, found a writer, a spent budget, or a count below zero.
+// runlockCentralSlow runs when a reader that released through central
+// found a writer or a count below zero, and central is now v.
 //
 // Without a writer, central's count is never below zero: a read lock taken
 // through a slot is released through central only after a writer made the
@@ -473,46 +601,49 @@ func (rw *RWMutex) runlockCentral() {
 // it left. A count below zero with no mark in central is therefore an
 // RUnlock too many.
 func (rw *RWMutex) runlockCentralSlow(v int64) {
-	if v >= markedBelow {
+	if markedBelow <= v && v < 0 {
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
 	rw.wakeWriter()
 }
 
-// rlockCentralSlow runs when a reader that counted itself in central, making
-// it v, found a writer, or found that the mutex has been read often enough
-// since the last writer to turn biased. (A count below zero with no writer
-// sends it here too; the RUnlock that made it so has reported it already.)
+// rlockCentralSlow runs when a reader that counted itself in central found
+// a writer there, another reader, or a count below zero (which the RUnlock
+// that made it so reports); central was v at the add or since.
 func (rw *RWMutex) rlockCentralSlow(v int64) {
 	if v < markedBelow {
 		rw.rlockCentralWait()
-		return
+	} else if countOf(v) >= 2 && rw.budget.Add(1) >= rebiasAfter { // as spend
+		rw.rebias(v)
 	}
-	if budgetOf(v) >= rebiasAfter {
+}
+
+// spend counts a read lock taken through central, which found central v,
+// against the budget, and looks at the mode once the budget is spent.
+func (rw *RWMutex) spend(v int64) {
+	if rw.budget.Add(1) >= rebiasAfter {
 		rw.rebias(v)
 	}
 }
 
 // rebias makes the mutex biased, unless a writer is present, or the reader
-// that spent the budget, making central v, found no other reader holding the
-// lock, or the program runs on one P, where readers never run in parallel
-// and the shared counter is the cheaper one, unless the membarrier fence
-// makes the per-P counters cheaper even so (see loneBias). In the last two
-// cases it grants
-// another rebiasAfter read locks before asking again, once however many
-// readers find the budget spent. A writer that comes meanwhile may miss the
-// pointer and leave the mutex biased: only the choice of counters suffers,
-// until the next writer.
+// that spent the budget, finding central v, found no other reader holding
+// the lock, or the program runs on one P, where readers never run in
+// parallel and the shared counter is the cheaper one, unless the membarrier
+// fence makes the per-P counters cheaper even so (see loneBias). In the
+// last two cases it grants another rebiasAfter read locks before asking
+// again, once however many readers find the budget spent. A writer that
+// comes meanwhile may miss the pointer and leave the mutex biased: only the
+// choice of counters suffers, until the next writer.
 func (rw *RWMutex) rebias(v int64) {
 	if (countOf(v) < 2 || runtime.GOMAXPROCS(0) == 1) && !(loneBias.Load() && fenced.Load()) {
-		for budgetOf(v) >= rebiasAfter && v >= markedBelow && !rw.central.CompareAndSwap(v, v-rebiasAfter) {
-			v = rw.central.Load()
+		for b := rw.budget.Load(); b >= rebiasAfter && !rw.budget.CompareAndSwap(b, b-rebiasAfter); b = rw.budget.Load() {
 		}
 		return
 	}
 	r := rw.slots()
-	if !rw.writerPresent() {
-		rw.biased.CompareAndSwap(nil, r)
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(r) && !rw.writerPresent() {
+		atomic.CompareAndSwapPointer(&rw.hint, h, unsafe.Pointer(r))
 	}
 }
 
@@ -621,7 +752,7 @@ func (rw *RWMutex) tryRLock() bool {
 		if rw.writerPresent() {
 			return false
 		}
-		r := rw.biased.Load()
+		r := rw.biased()
 		if r == nil {
 			if rw.central.Add(countUnit) < markedBelow {
 				rw.central.Add(-countUnit)
@@ -641,7 +772,7 @@ func (rw *RWMutex) tryRLock() bool {
 			if cpu <= r.mask {
 				o := &r.at(cpu).owned
 				*o++
-				ok := rw.biased.Load() != nil && !rw.writerPresent() // in RLock's order
+				ok := atomic.LoadPointer(&rw.hint) == unsafe.Pointer(r) && !rw.writerPresent() // in RLock's order
 				if !ok {
 					*o--
 				}
@@ -656,7 +787,7 @@ func (rw *RWMutex) tryRLock() bool {
 		}
 		c := &r.at(asm.Current()).count
 		c.Add(1)
-		if !rw.writerPresent() && rw.biased.Load() != nil {
+		if !rw.writerPresent() && atomic.LoadPointer(&rw.hint) == unsafe.Pointer(r) {
 			return true
 		}
 		c.Add(-1)
@@ -667,45 +798,81 @@ func (rw *RWMutex) tryRLock() bool {
 // RUnlock undoes a single RLock call; it does not affect other simultaneous
 // readers. It may be called on another goroutine, and another CPU, than the
 // RLock it undoes. Calling RUnlock on an rw that is not locked for reading
-// is a fatal run-time error, reported at once or by the next writer (see
-// Misuse in the package doc).
+// is a fatal run-time error, reported at once or later (see Misuse in the
+// package doc).
 func (rw *RWMutex) RUnlock() {
 	if raceEnabled {
-		raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
-		raceDisable()
+		rw.runlockRace()
+		return
 	}
-	if r := rw.biased.Load(); r != nil {
-		raceLoaded(r)
-		var cpu int
-		switch {
-		case fenced.Load():
-			cpu = asm.ProcPin()
-			if cpu <= r.mask {
-				// As in RLock. The decrement cannot be seen before
-				// the critical section's loads and stores: x86 keeps
-				// stores in order after them.
-				r.at(cpu).owned--
-				st := rw.state.Load()
-				asm.ProcUnpin()
-				if st&sleeping != 0 {
-					rw.wakeWriter()
-				}
-				goto done
+	// As in RLock: the fast path is an unbiased reader's add that finds
+	// neither a writer nor a count below zero (as unsigned, 2^63 or more).
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64((*uint64)(unsafe.Pointer(&rw.central)), ^uint64(0)) >= 1<<63 {
+		rw.runlockSlow(h)
+	}
+}
+
+// runlockRace is RUnlock in race builds.
+func (rw *RWMutex) runlockRace() {
+	raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
+	raceDisable()
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64(rw.centralWord(), ^uint64(0)) >= 1<<63 {
+		rw.runlockSlow(h)
+	}
+	raceEnable()
+}
+
+// runlockSlow releases the read lock that RUnlock's fast path did not
+// release, given the hint that the fast path loaded, as rlockSlow does:
+// only if it is the mutex itself did the fast path release it, through
+// central, and find a writer or a count below zero.
+func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
+	r := rw.readers.Load()
+	if h != unsafe.Pointer(r) || r == nil {
+		rw.runlockUnbiased(h)
+		return
+	}
+	raceLoaded(r)
+	var cpu int
+	switch {
+	case fenced.Load():
+		cpu = asm.ProcPin()
+		if cpu <= r.mask {
+			// As in rlockSlow. The decrement cannot be seen before
+			// the critical section's loads and stores: x86 keeps
+			// stores in order after them.
+			r.at(cpu).owned--
+			st := rw.state.Load()
+			asm.ProcUnpin()
+			if st&sleeping != 0 {
+				rw.wakeWriter()
 			}
-			asm.ProcUnpin()
-		case asm.UsesPID():
-			cpu = asm.ProcPin()
-			asm.ProcUnpin()
-		default:
-			cpu = asm.Current()
+			return
 		}
-		rw.runlockSlot(&r.at(cpu).count)
-	} else {
-		rw.runlockCentral()
+		asm.ProcUnpin()
+	case asm.UsesPID():
+		cpu = asm.ProcPin()
+		asm.ProcUnpin()
+	default:
+		cpu = asm.Current()
 	}
-done:
-	if raceEnabled {
-		raceEnable()
+	rw.runlockSlot(&r.at(cpu).count)
+}
+
+// runlockUnbiased is runlockSlow's for a hint other than the slots.
+func (rw *RWMutex) runlockUnbiased(h unsafe.Pointer) {
+	switch h {
+	case unsafe.Pointer(rw):
+		// The add's result is gone; central as it is now tells a writer
+		// to wake, or a count still below zero, which is misuse. A stray
+		// RUnlock whose count a read lock taken meanwhile has lifted
+		// back to zero goes unseen here (see Misuse in the package doc).
+		rw.runlockCentralSlow(rw.central.Load())
+	case nil:
+		rw.runlockCentral()
+	default:
+		rw.forgetCopiedHint(h)
+		rw.RUnlock()
 	}
 }
 
@@ -744,8 +911,7 @@ func (rw *RWMutex) Lock() {
 	// for: what code that only writes, or writes and reads on one
 	// goroutine at a time, pays. The check of readers comes after the
 	// swap, as readerCount's does.
-	c := rw.central.Load()
-	if ok := c&^budgetMask == 0 && rw.state.Load() == 0 && rw.central.CompareAndSwap(c, -writerMark); !ok || rw.readers.Load() != nil {
+	if ok := rw.central.Load() == 0 && rw.state.Load() == 0 && rw.central.CompareAndSwap(0, -writerMark); !ok || rw.readers.Load() != nil {
 		rw.lockSlow(ok)
 	}
 	if raceEnabled {
@@ -786,9 +952,8 @@ func (rw *RWMutex) lockSlow(swapped bool) {
 	rw.waitForReaders()
 }
 
-// announced is central's value c with the writer announced: marked, and the
-// budget restarted at zero.
-func announced(c int64) int64 { return c - budgetOf(c) - writerMark }
+// announced is central's value c with the writer announced.
+func announced(c int64) int64 { return c - writerMark }
 
 // acquireQueued announces the caller as the writer once the writer present,
 // if any, has left, as the next of the writers that found one present or
@@ -858,8 +1023,9 @@ func (rw *RWMutex) sleepUntilWriterLeaves(more int64) {
 // itself and returns the slots that were in use if it was biased, so that a
 // failed TryLock can restore the mode.
 func (rw *RWMutex) unbias() (wasBiased *readerSlots) {
-	if wasBiased = rw.biased.Load(); wasBiased != nil {
-		rw.biased.Store(nil) // only if set: a store costs every reader a miss
+	if wasBiased = rw.biased(); wasBiased != nil {
+		// Only if biased: a store costs every reader a miss.
+		atomic.StorePointer(&rw.hint, rw.unbiasedHint())
 	}
 	return wasBiased
 }
@@ -1010,7 +1176,7 @@ func (rw *RWMutex) tryLock() bool {
 	// Restore the mode before the release, while readers that take it
 	// still find the mark and step back.
 	if wasBiased != nil {
-		rw.biased.Store(wasBiased)
+		atomic.StorePointer(&rw.hint, unsafe.Pointer(wasBiased))
 	}
 	rw.release()
 	return false
@@ -1050,6 +1216,9 @@ func (rw *RWMutex) Unlock() {
 // central leaves a slot above zero), so central alone never falls below zero
 // but by misuse.
 func (rw *RWMutex) release() {
+	if rw.budget.Load() != 0 {
+		rw.budget.Store(0) // only if spent: the store is a locked swap
+	}
 	var folded int64
 	if rw.foldOnRelease.Load() {
 		rw.foldOnRelease.Store(false)
@@ -1184,8 +1353,9 @@ func (rw *RWMutex) RLocker() sync.Locker {
 
 // rlocker is a read-lock handle bound to one slot.
 type rlocker struct {
-	rw   *RWMutex
-	slot *slot
+	rw    *RWMutex
+	slots *readerSlots // the slot's, which the hint points to while biased
+	slot  *slot
 }
 
 // Lock takes a read lock through the handle's slot, or, while the mutex is
@@ -1195,10 +1365,10 @@ func (h *rlocker) Lock() {
 	if raceEnabled {
 		raceDisable()
 	}
-	if rw.biased.Load() != nil {
+	if atomic.LoadPointer(&rw.hint) == unsafe.Pointer(h.slots) {
 		c := &h.slot.count
 		c.Add(1)
-		if rw.central.Load() < markedBelow || rw.biased.Load() == nil { // as in RLock
+		if rw.central.Load() < markedBelow || atomic.LoadPointer(&rw.hint) != unsafe.Pointer(h.slots) { // as in rlockSlow
 			rw.rlockSlotSlow(c)
 		}
 	} else {
@@ -1218,7 +1388,7 @@ func (h *rlocker) Unlock() {
 		raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
 		raceDisable()
 	}
-	if rw.biased.Load() != nil {
+	if atomic.LoadPointer(&rw.hint) == unsafe.Pointer(h.slots) {
 		rw.runlockSlot(&h.slot.count)
 	} else {
 		rw.runlockCentral()

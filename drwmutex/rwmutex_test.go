@@ -100,7 +100,7 @@ func makeBiased(t *testing.T, rw *RWMutex) {
 	rw.RLock()
 	defer rw.RUnlock()
 	for range 2*rebiasAfter + 2 {
-		if rw.biased.Load() != nil {
+		if rw.biased() != nil {
 			return
 		}
 		cycle(rw.RLock, rw.RUnlock)
@@ -325,7 +325,7 @@ func TestModes(t *testing.T) {
 	twoPs(t)
 	setLoneBias(t, false)
 	var rw RWMutex
-	isBiased := func() bool { return rw.biased.Load() != nil }
+	isBiased := func() bool { return rw.biased() != nil }
 	for range 4 * rebiasAfter {
 		cycle(rw.RLock, rw.RUnlock)
 	}
@@ -404,7 +404,7 @@ func TestOnePStaysUnbiased(t *testing.T) {
 	setLoneBias(t, false)
 	var rw RWMutex
 	overlapped(&rw, 4*rebiasAfter)
-	if rw.biased.Load() != nil || rw.readers.Load() != nil {
+	if rw.biased() != nil || rw.readers.Load() != nil {
 		t.Fatalf("with GOMAXPROCS=1 the mutex turned biased after %d overlapping read locks", 4*rebiasAfter)
 	}
 	if n := rw.readerCount(); n != 0 {
@@ -412,7 +412,7 @@ func TestOnePStaysUnbiased(t *testing.T) {
 	}
 	runtime.GOMAXPROCS(2)
 	overlapped(&rw, rebiasAfter+1)
-	if rw.biased.Load() == nil {
+	if rw.biased() == nil {
 		t.Fatalf("with GOMAXPROCS=2 the mutex is not biased after %d more overlapping read locks", rebiasAfter+1)
 	}
 }
@@ -454,7 +454,7 @@ func exclusionHammer(t *testing.T) {
 			if spends {
 				readers.Add(1)
 			}
-			if rw.biased.Load() != nil {
+			if rw.biased() != nil {
 				seen[1].Store(true)
 			} else {
 				seen[0].Store(true)
@@ -585,6 +585,18 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 			var rw RWMutex
 			rw.RUnlock()
 		}},
+		{"RUnlock too many on the fast path, seen at once", runlock, func(t *testing.T) {
+			chooseLone() // so that the hint can be the mutex itself
+			setLoneBias(t, false)
+			var rw RWMutex
+			cycle(rw.RLock, rw.RUnlock)
+			if atomic.LoadPointer(&rw.hint) != unsafe.Pointer(&rw) {
+				t.Fatal("a read lock did not send the next ones down the fast path")
+			}
+			rw.RLock()
+			rw.RUnlock()
+			rw.RUnlock()
+		}},
 		{"recovered RUnlock without RLock", runlock, func(*testing.T) {
 			var rw RWMutex
 			defer func() { recover() }()
@@ -618,7 +630,7 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 		{"RUnlock of a write-locked mutex, through a stale bias", runlock, func(t *testing.T) {
 			var rw RWMutex
 			makeBiased(t, &rw)
-			r := rw.biased.Load()
+			r := rw.biased()
 			rw.Lock()
 			rw.runlockSlot(&r.at(0).count) // what RUnlock does with a hint loaded before Lock
 			rw.Unlock()
@@ -682,8 +694,8 @@ func TestSlotsAreACacheLineBlockApart(t *testing.T) {
 // counter unbiased readers write.
 func TestReadMostlyFieldsApart(t *testing.T) {
 	var rw RWMutex
-	end := max(unsafe.Offsetof(rw.biased)+unsafe.Sizeof(rw.biased), unsafe.Offsetof(rw.readers)+unsafe.Sizeof(rw.readers))
-	for name, off := range map[string]uintptr{"central": unsafe.Offsetof(rw.central), "state": unsafe.Offsetof(rw.state)} {
+	end := max(unsafe.Offsetof(rw.hint)+unsafe.Sizeof(rw.hint), unsafe.Offsetof(rw.readers)+unsafe.Sizeof(rw.readers))
+	for name, off := range map[string]uintptr{"central": unsafe.Offsetof(rw.central), "budget": unsafe.Offsetof(rw.budget), "state": unsafe.Offsetof(rw.state)} {
 		if off < end+asm.CacheLineSize {
 			t.Errorf("%s starts %d bytes after the read-mostly fields end, want at least %d", name, off-end, asm.CacheLineSize)
 		}
@@ -707,7 +719,7 @@ func TestLoneReadersBiasWhereCheaper(t *testing.T) {
 			for range rebiasAfter {
 				cycle(rw.RLock, rw.RUnlock)
 			}
-			if got, want := rw.biased.Load() != nil, fenced.Load(); got != want {
+			if got, want := rw.biased() != nil, fenced.Load(); got != want {
 				t.Fatalf("GOMAXPROCS=%d, fenced %v: after %d read locks one at a time biased is %v, want %v", procs, fenced.Load(), rebiasAfter, got, want)
 			}
 			cycle(rw.Lock, rw.Unlock)
@@ -728,4 +740,46 @@ func TestLoneReadersReport(t *testing.T) {
 	if verdict := map[bool]string{true: "yes", false: "no"}[lone]; !strings.HasPrefix(why, verdict+":") {
 		t.Fatalf("LoneReaders() = %v, %q: the reason does not begin with %q", lone, why, verdict)
 	}
+}
+
+// TestCopiedUnlockedMutexWorks copies a used, unlocked mutex byte for byte
+// (a plain copy vet would report, as it should), whose hint then points to
+// the original, and checks that the copy and the original each go on
+// excluding as two mutexes, as copies of an unlocked sync.RWMutex do.
+func TestCopiedUnlockedMutexWorks(t *testing.T) {
+	twoPs(t)
+	setLoneBias(t, false)
+	var orig RWMutex
+	cycle(orig.RLock, orig.RUnlock)
+	cycle(orig.RLock, orig.RUnlock)
+	if atomic.LoadPointer(&orig.hint) != unsafe.Pointer(&orig) {
+		t.Fatal("the original's hint is not the mutex itself")
+	}
+	var dup RWMutex
+	size := int(unsafe.Sizeof(dup))
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&dup)), size), unsafe.Slice((*byte)(unsafe.Pointer(&orig)), size))
+	for _, rw := range []*RWMutex{&dup, &orig} {
+		cycle(rw.RLock, rw.RUnlock)
+		cycle(rw.RLock, rw.RUnlock)
+		if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) {
+			t.Fatalf("after two read locks the hint is %p, want the mutex itself, %p", h, rw)
+		}
+		rw.Lock()
+		if rw.TryRLock() {
+			t.Fatal("TryRLock succeeded beside the writer")
+		}
+		r := async(func() { cycle(rw.RLock, rw.RUnlock) })
+		stillBlocked(t, r, "RLock under Lock")
+		rw.Unlock()
+		eventually(t, r, "RLock after Unlock")
+	}
+	// The other order: RUnlock is the first to find the copied hint.
+	orig.RLock()
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&dup)), size), unsafe.Slice((*byte)(unsafe.Pointer(&orig)), size))
+	orig.RUnlock()
+	dup.RUnlock() // the read lock copied with the mutex
+	if !dup.TryLock() {
+		t.Fatal("TryLock failed on the copy with no reader")
+	}
+	dup.Unlock()
 }

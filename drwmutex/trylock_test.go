@@ -68,7 +68,7 @@ func TestPollingTryLockDisturbsNoReader(t *testing.T) {
 	if (failures-excused)*10_000 > calls {
 		t.Fatalf("%d of %d TryRLock calls failed (%d in the longest run) while only readers held the lock and TryLock polled", failures, calls, longest)
 	}
-	if rw.biased.Load() == nil {
+	if rw.biased() == nil {
 		t.Fatal("polling TryLock made the mutex unbiased")
 	}
 }
@@ -136,7 +136,7 @@ func TestNoStallInAFreshProcess(t *testing.T) {
 				biasing = took
 			}
 		}
-		if rw.biased.Load() == nil {
+		if rw.biased() == nil {
 			panic("the mutex did not turn biased")
 		}
 		fmt.Printf("slowest=%d biasing=%d\n", slowest.Nanoseconds(), biasing.Nanoseconds())

@@ -141,7 +141,7 @@ func TestWritersQueueExcludeAndDrain(t *testing.T) {
 			}
 			return true
 		})
-		t.Logf("%d writes; iterations per worker %v; biased at the end: %v", writes.Load(), counts, rw.biased.Load() != nil)
+		t.Logf("%d writes; iterations per worker %v; biased at the end: %v", writes.Load(), counts, rw.biased() != nil)
 		if got := int64(cells[0]); got != writes.Load() {
 			t.Fatalf("cells hold %d, but %d writes were made", got, writes.Load())
 		}
