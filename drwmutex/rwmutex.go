@@ -526,7 +526,8 @@ func (rw *RWMutex) forgetCopiedHint(h unsafe.Pointer) {
 // the budget, unless a lone reader's mutex may turn biased too (loneBias,
 // under the membarrier fence), or that is still being decided. Then it is
 // nil, and every read lock through central spends the budget, on RLock's
-// slow path.
+// slow path, until the budget is spent or a writer finds it unspent (see
+// release).
 func (rw *RWMutex) unbiasedHint() unsafe.Pointer {
 	if !loneDecided.Load() || loneBias.Load() && fenced.Load() {
 		return nil
@@ -1216,7 +1217,14 @@ func (rw *RWMutex) Unlock() {
 // central leaves a slot above zero), so central alone never falls below zero
 // but by misuse.
 func (rw *RWMutex) release() {
-	if rw.budget.Load() != 0 {
+	if b := rw.budget.Load(); b != 0 {
+		// A mutex whose every read lock spends the budget (a nil hint),
+		// read fewer than rebiasAfter times since the last writer, is
+		// written too often for lone readers to gain from turning it
+		// biased; its readers take the fast path from now on.
+		if b < rebiasAfter && atomic.LoadPointer(&rw.hint) == nil && loneDecided.Load() {
+			atomic.CompareAndSwapPointer(&rw.hint, nil, unsafe.Pointer(rw))
+		}
 		rw.budget.Store(0) // only if spent: the store is a locked swap
 	}
 	var folded int64

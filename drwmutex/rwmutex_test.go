@@ -728,6 +728,43 @@ func TestLoneReadersBiasWhereCheaper(t *testing.T) {
 	})
 }
 
+// TestLoneReadersWrittenOftenTakeTheFastPath checks that under loneBias a
+// mutex written more often than every rebiasAfter read locks does not keep
+// its readers on the slow path that counts them: a writer that finds fewer
+// read locks counted since the last one hands the mutex to the fast path.
+func TestLoneReadersWrittenOftenTakeTheFastPath(t *testing.T) {
+	setLoneBias(t, true)
+	eachFence(t, func(t *testing.T) {
+		if !fenced.Load() {
+			return // loneBias applies under the membarrier fence only
+		}
+		var rw RWMutex
+		for range rebiasAfter {
+			cycle(rw.RLock, rw.RUnlock)
+		}
+		if rw.biased() == nil {
+			t.Fatal("a lone reader's mutex did not turn biased under loneBias")
+		}
+		cycle(rw.Lock, rw.Unlock)
+		for range 3 {
+			for range rebiasAfter / 8 {
+				cycle(rw.RLock, rw.RUnlock)
+			}
+			cycle(rw.Lock, rw.Unlock)
+		}
+		if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(&rw) {
+			t.Fatalf("after writes every %d read locks the hint is %p, want the mutex itself (the fast path)", rebiasAfter/8, h)
+		}
+		for range 2 * rebiasAfter {
+			cycle(rw.RLock, rw.RUnlock)
+		}
+		if b := centralBudget(&rw); b != 0 || rw.biased() != nil {
+			t.Fatalf("lone read locks on the fast path spent the budget (%d) or turned the mutex biased", b)
+		}
+		checkFolded(t, &rw, "the writers")
+	})
+}
+
 // TestLoneReadersReport checks that LoneReaders reports what the mode
 // switch uses: never yes without the membarrier fence, and the
 // measurement's verdict first in its reason.
