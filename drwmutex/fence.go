@@ -38,10 +38,11 @@ import (
 // fence is used on linux/amd64 only.
 
 // FenceEnvVar names the environment variable that chooses the fence for
-// experiments: READMOSTLY_FENCE=membarrier|atomic. It is read once, when a
-// mutex first allocates its per-CPU counters or Fence is first called. A
-// value that is unknown, or membarrier where the kernel refuses it, is
-// reported on standard error and the default is used.
+// experiments: READMOSTLY_FENCE=membarrier|atomic. It is read once, soon
+// after the first read lock of a zero mutex or the first allocation of
+// per-CPU counters, on a goroutine of its own, or when Fence is first
+// called. A value that is unknown, or membarrier where the kernel refuses
+// it, is reported on standard error and the default is used.
 const FenceEnvVar = "READMOSTLY_FENCE"
 
 // The fences.
