@@ -105,7 +105,7 @@ func TestCountersDoNotDrift(t *testing.T) {
 // writer folds the split away.
 func TestCountersNearTheirBounds(t *testing.T) {
 	twoPs(t)
-	const countBound = 1 << 36 // the bound stated for read locks held at once
+	const countBound = 1 << 60 // the bound stated for read locks held at once
 	for _, split := range []int64{
 		1<<31 - 1, 1 << 31, 1<<31 + 1, 1<<32 - 1, 1 << 32, 1<<32 + 1, countBound - 1<<17,
 		-(1<<31 - 1), -(1 << 31), -(1<<31 + 1), -(1<<32 - 1), -(1 << 32), -(1<<32 + 1), -(countBound - 1<<17),
