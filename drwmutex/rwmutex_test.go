@@ -442,16 +442,17 @@ func exclusionHammer(t *testing.T) {
 		// reader has found the mutex biased, which the readers' overlapping
 		// read locks turn it, so that readers find it in both modes, and
 		// in both modes meet writers. readers counts the read locks taken
-		// through RLock during a pause; a pause in which they took far
-		// more than it takes readers that overlap now and then to turn the
-		// mutex biased is an opportunity, and one of those must end with
-		// a reader finding it biased (under -short on a slow machine the
-		// readers may stop before any pause is one).
-		var writes, readers, opportunities, biasedPauses atomic.Int64
+		// through RLock during a pause that found another such reader
+		// inside its critical section (active counts them), the read
+		// locks that spend the budget; a pause in which they took far
+		// more than rebiasAfter is an opportunity, and one of those must
+		// end with a reader finding it biased (under -short on a slow
+		// machine the readers may stop before any pause is one).
+		var writes, readers, active, opportunities, biasedPauses atomic.Int64
 		var pausing atomic.Bool
 		var seen [2]atomic.Bool // seen[1]: a reader found the mutex biased
 		read := func(spends bool) {
-			if spends {
+			if spends && active.Add(1) >= 2 {
 				readers.Add(1)
 			}
 			if rw.biased() != nil {
@@ -498,6 +499,7 @@ func exclusionHammer(t *testing.T) {
 				rw.RLock()
 				defer rw.RUnlock()
 				read(true)
+				defer active.Add(-1) // before the RUnlock
 				return check("RLock")
 			case 3:
 				h := rw.RLocker()
@@ -516,6 +518,7 @@ func exclusionHammer(t *testing.T) {
 				rw.RLock()
 				read(true)
 				ok := check("RLock released elsewhere")
+				active.Add(-1)
 				<-async(rw.RUnlock)
 				return ok
 			}
