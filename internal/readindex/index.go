@@ -63,7 +63,9 @@
 //   - Other sizes of that kind ([16]byte, struct{ a, b int }, [3]byte): the
 //     same mixing applied to each 8-byte word in turn.
 //   - Strings: up to 16 bytes, where the CPU loads words from any address,
-//     wyhash's hash of short strings, written here (hashString); longer ones
+//     wyhash's hash of short strings, written here (hashString), whose two
+//     words, with the length, are also all a lookup compares (see
+//     FindShortString); longer ones
 //     the runtime's string hash with a per-table seed, the hash of
 //     hash/maphash.String and of a builtin map[string]V, called directly.
 //   - Interface types: the runtime's hash of the dynamic value
@@ -400,6 +402,46 @@ func (x *Index[K, V]) FindDirect(key K) (value V, ok bool) {
 		}
 	}
 	return value, false
+}
+
+// ShortString reports whether x has a table of keys of a string type and
+// key is short enough for FindShortString: at most 16 bytes, where the CPU
+// loads words from any address (wordLoads).
+func (x *Index[K, V]) ShortString(key K) bool {
+	return wordLoads && x.kind == kindString && len(*(*string)(unsafe.Pointer(&key))) <= 16
+}
+
+// FindShortString is Find for a key for which ShortString holds: the hash
+// of hashString, and a compare of each candidate with the same two words
+// that the hash took from the key (with the length, they are the whole
+// string), so the key's bytes are loaded once and no candidate's are
+// compared through memequal. It calls nothing, so like FindDirect it needs
+// no stack check, and it keeps in registers what Find spills; a caller
+// that checks ShortString and calls it, rather than Find, saves those and
+// Find's dispatch on the kind of key (docs/benchmarks.md, "Short strings
+// without a frame", has the measurement).
+func (x *Index[K, V]) FindShortString(key K) (value V, ok bool) {
+	str := *(*string)(unsafe.Pointer(&key))
+	a, b := shortWords(str)
+	hi, lo := bits.Mul64(a^x.seed^golden, b^x.seed)
+	hi, lo = bits.Mul64(hi^lo^wyp1, uint64(len(str))^x.seed)
+	h := hi ^ lo
+	want := lsbs * uint64(uint8(h)|0x80)
+	slots, tags := unsafe.Pointer(x.slots), unsafe.Pointer(x.tags)
+	for g := h >> (x.shift & 63); ; g = (g + 1) & x.mask {
+		w := *(*uint64)(unsafe.Add(tags, uintptr(g)*8))
+		for m := matches(w, want); m != 0; m &= m - 1 {
+			s := slotAt[K, V](slots, g*group+uint64(bits.TrailingZeros64(m)>>3))
+			if sk := *(*string)(unsafe.Pointer(&s.key)); len(sk) == len(str) {
+				if sa, sb := shortWords(sk); sa == a && sb == b {
+					return s.value, true
+				}
+			}
+		}
+		if ^w&msbs != 0 {
+			return value, false
+		}
+	}
 }
 
 // Interface reports whether x has a table of keys of an interface type,

@@ -100,12 +100,12 @@ func checkIndex[K comparable](t *testing.T, entries map[K]int, absent []K) Index
 		t.Fatalf("Len() = %d, want %d", x.Len(), len(entries))
 	}
 	for k, v := range entries {
-		if got, ok := x.Find(k); !ok || got != v {
+		if got, ok := findAll(t, &x, k); !ok || got != v {
 			t.Fatalf("Find(%v) = %d, %v; want %d, true", k, got, ok, v)
 		}
 	}
 	for _, k := range absent {
-		if got, ok := x.Find(k); ok {
+		if got, ok := findAll(t, &x, k); ok {
 			t.Fatalf("Find(%v) = %d, true for a key not in the Index", k, got)
 		}
 	}
@@ -121,6 +121,33 @@ func checkIndex[K comparable](t *testing.T, entries map[K]int, absent []K) Index
 		t.Fatalf("Range yielded %d entries, want the %d stored", len(seen), len(entries))
 	}
 	return x
+}
+
+// findAll looks k up with Find and with the lookup that the callers of
+// Index make instead where it applies (FindDirect, FindInterface,
+// FindShortString), and fails the test if they disagree.
+func findAll[K comparable](t *testing.T, x *Index[K, int], k K) (int, bool) {
+	t.Helper()
+	v, ok := x.Find(k)
+	check := func(name string, v2 int, ok2 bool) {
+		t.Helper()
+		if v2 != v || ok2 != ok {
+			t.Fatalf("%s(%v) = %d, %v; Find says %d, %v", name, k, v2, ok2, v, ok)
+		}
+	}
+	if x.Direct() {
+		v2, ok2 := x.FindDirect(k)
+		check("FindDirect", v2, ok2)
+	}
+	if x.Interface() {
+		v2, ok2 := x.FindInterface(k)
+		check("FindInterface", v2, ok2)
+	}
+	if x.ShortString(k) {
+		v2, ok2 := x.FindShortString(k)
+		check("FindShortString", v2, ok2)
+	}
+	return v, ok
 }
 
 // numbered returns n keys made by key and a map from each to its number.
@@ -264,7 +291,16 @@ func TestStringHashes(t *testing.T) {
 	for n := 0; n < len(base); n++ {
 		keys := map[string]int{base[:n]: 0}
 		var absent []string
-		for j, at := range []int{0, n / 2, n - 1} {
+		positions := []int{0, n / 2, n - 1}
+		if n <= 16 {
+			// FindShortString compares these as two words: every byte
+			// must count.
+			positions = positions[:0]
+			for at := range n {
+				positions = append(positions, at)
+			}
+		}
+		for j, at := range positions {
 			if n == 0 {
 				break
 			}
@@ -279,13 +315,87 @@ func TestStringHashes(t *testing.T) {
 			absent = append(absent, base[1:n+1])
 		}
 		x := checkIndex(t, keys, absent)
+		if x.ShortString(base[:n]) != (wordLoads && n <= 16) {
+			t.Fatalf("ShortString of a %d-byte key = %v", n, x.ShortString(base[:n]))
+		}
 		for k, v := range keys {
 			// The same bytes at another address: compared by value.
-			if got, ok := x.Find(strings.Clone(k)); !ok || got != v {
+			if got, ok := findAll(t, &x, strings.Clone(k)); !ok || got != v {
 				t.Fatalf("Find(copy of %q) = %d, %v; want %d, true", k, got, ok, v)
 			}
 			if h := hashString(k, x.seed); h != hashString(strings.Clone(k), x.seed) {
 				t.Fatalf("hashString(%q) depends on the address", k)
+			}
+		}
+	}
+}
+
+// TestFindShortStringComparesEveryByte builds, for every short length and
+// byte position, a table holding one key and looks up a key that differs
+// from it in that byte alone and has its home group and tag, so that the
+// lookup must compare the two: a compare that skipped any byte would find
+// it. (Keys whose tags differ never reach the compare.)
+func TestFindShortStringComparesEveryByte(t *testing.T) {
+	if !wordLoads {
+		t.Skip("FindShortString needs word loads from any address")
+	}
+	base := "0123456789abcdef"
+	for n := 1; n <= len(base); n++ {
+		key := base[:n]
+		for at := range n {
+			compared := false
+			for seed := uint64(1); seed <= 64 && !compared; seed++ {
+				x, ok := build(map[string]int{key: 1}, kindString, seed, false, "")
+				if !ok {
+					t.Fatalf("a table of one key failed the bound")
+				}
+				h := hashString(key, seed)
+				for c := range 256 {
+					b := []byte(key)
+					if b[at] == byte(c) {
+						continue
+					}
+					b[at] = byte(c)
+					other := string(b)
+					if ho := hashString(other, seed); ho>>x.shift != h>>x.shift || uint8(ho)|0x80 != uint8(h)|0x80 {
+						continue
+					}
+					compared = true
+					if v, ok := findAll(t, &x, other); ok {
+						t.Fatalf("%q found in a table holding only %q (value %d)", other, key, v)
+					}
+				}
+			}
+			if !compared {
+				t.Fatalf("no key differing from %q in byte %d shares its home and tag under 64 seeds", key, at)
+			}
+		}
+	}
+	// Strings of one repeated byte give the same two words at lengths 1
+	// to 3, 4 to 7 and 8 to 16: only the length tells them apart.
+	for n := 1; n <= 16; n++ {
+		key := strings.Repeat("a", n)
+		for m := 1; m <= 16; m++ {
+			other := strings.Repeat("a", m)
+			a, b := shortWords(key)
+			c, d := shortWords(other)
+			if m == n || a != c || b != d {
+				continue
+			}
+			compared := false
+			for seed := uint64(1); seed <= 4096 && !compared; seed++ {
+				h, ho := hashString(key, seed), hashString(other, seed)
+				x, _ := build(map[string]int{key: 1}, kindString, seed, false, "")
+				if ho>>x.shift != h>>x.shift || uint8(ho)|0x80 != uint8(h)|0x80 {
+					continue
+				}
+				compared = true
+				if v, ok := findAll(t, &x, other); ok {
+					t.Fatalf("%q found in a table holding only %q (value %d)", other, key, v)
+				}
+			}
+			if !compared {
+				t.Fatalf("%q and %q share their home and tag under no seed up to 4096", key, other)
 			}
 		}
 	}
@@ -504,6 +614,7 @@ func TestFindDoesNotAllocate(t *testing.T) {
 		{"any holding an int above 255", func() bool { n++; _, ok := ifaces.Find(any(n%700 + 256)); return ok }},
 		{"any holding a string", func() bool { _, ok := strIfaces.Find(any(s)); return ok }},
 		{"int by FindDirect", func() bool { _, ok := ints.FindDirect(n % 100); return ok }},
+		{"string by FindShortString", func() bool { _, ok := strs.FindShortString(s); return ok }},
 	} {
 		if !tc.find() {
 			t.Fatalf("%s: the key was not found", tc.name)
