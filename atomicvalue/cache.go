@@ -57,13 +57,22 @@ func (c *Cache[K, V]) Load(key K) (value V, ok bool) {
 	if s == nil {
 		return loadEmpty[K, V](key)
 	}
-	// The lookup that needs no stack frame, where the Index has the direct
-	// layout, tested only where K's size, a constant in each
-	// instantiation, allows it (keys of up to 8 bytes), as in
-	// syncmap.Map.Load. (Its FindInterface call for interface keys is not
-	// made here: it cost the Cache's string misses a few per cent.)
+	// The lookups that need no stack check, where the Index has the
+	// direct layout or the key is a short string, and the one that spares
+	// interface keys Find's dispatch, each tested only where K's size, a
+	// constant in each instantiation, allows it (keys of up to 8 bytes,
+	// keys of a string's or an interface's size), as in syncmap.Map.Load.
+	// The short string is tested before the interface: the other order
+	// cost string hits a few per cent (docs/benchmarks.md, "Short strings
+	// without a frame").
 	if unsafe.Sizeof(key) <= 8 && s.idx.Direct() {
 		return s.idx.FindDirect(key)
+	}
+	if unsafe.Sizeof(key) == unsafe.Sizeof("") && s.idx.ShortString(key) {
+		return s.idx.FindShortString(key)
+	}
+	if unsafe.Sizeof(key) == unsafe.Sizeof(any(nil)) && s.idx.Interface() {
+		return s.idx.FindInterface(key)
 	}
 	return s.idx.Find(key)
 }

@@ -161,17 +161,21 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 		return m.loadEmpty(key)
 	}
 	// read.find(key), by hand: find does not inline here, and the call
-	// would cost a tenth of a hit. FindDirect, where it applies, needs no
-	// stack frame, which Find does; FindInterface spares Find's frame and
-	// dispatch. Each test is made only where it may be true at all: the
-	// size of K is a constant in each instantiation, so for ints the
-	// Interface test is compiled away, and for strings and interfaces the
-	// Direct test (only keys of up to 8 bytes have the direct layout).
-	// Interface comes first: tested after Direct, it had the compiler put
-	// FindDirect's call behind a taken branch.
+	// would cost a tenth of a hit. FindDirect and FindShortString (a
+	// string key of up to 16 bytes), where they apply, need no stack
+	// check and no spills, which Find does; FindInterface spares Find's
+	// frame and dispatch. Each test is made only where it may be true at
+	// all: the size of K is a constant in each instantiation, so for ints
+	// the Interface and ShortString tests are compiled away, and for
+	// strings and interfaces the Direct test (only keys of up to 8 bytes
+	// have the direct layout). Interface comes first: tested after
+	// Direct, it had the compiler put FindDirect's call behind a taken
+	// branch.
 	var e *entry[V]
 	if unsafe.Sizeof(key) == unsafe.Sizeof(any(nil)) && read.idx.Interface() {
 		e, ok = read.idx.FindInterface(key)
+	} else if unsafe.Sizeof(key) == unsafe.Sizeof("") && read.idx.ShortString(key) {
+		e, ok = read.idx.FindShortString(key)
 	} else if unsafe.Sizeof(key) <= 8 && read.idx.Direct() {
 		e, ok = read.idx.FindDirect(key)
 	} else {
