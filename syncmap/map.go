@@ -117,10 +117,18 @@ func (m *Map[K, V]) loadReadOnly() *readOnly[K, V] {
 	return m.read.Load()
 }
 
-// find returns the view's entry for key.
+// find returns the view's entry for key, through the lookup of the Index
+// that suits K and the view (see Load, which spells this out).
 func (r *readOnly[K, V]) find(key K) (e *entry[V], ok bool) {
-	if r == nil {
+	switch {
+	case r == nil:
 		return findEmpty[K, V](key)
+	case unsafe.Sizeof(key) == unsafe.Sizeof(any(nil)) && r.idx.Interface():
+		return r.idx.FindInterface(key)
+	case unsafe.Sizeof(key) == unsafe.Sizeof("") && r.idx.ShortString(key):
+		return r.idx.FindShortString(key)
+	case unsafe.Sizeof(key) <= 8 && r.idx.Direct():
+		return r.idx.FindDirect(key)
 	}
 	return r.idx.Find(key)
 }
@@ -157,8 +165,11 @@ func (r *readOnly[K, V]) each(f func(key K, e *entry[V]) bool) {
 // map.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	read := m.loadReadOnly()
-	if read == nil {
-		return m.loadEmpty(key)
+	if read == nil || read.amended {
+		// A miss in the view may be a hit in dirty. Left to a call of its
+		// own, it leaves nothing here that must outlive the lookup's call
+		// but the entry, so no argument is spilled to the stack for it.
+		return m.loadAmended(read, key)
 	}
 	// read.find(key), by hand: find does not inline here, and the call
 	// would cost a tenth of a hit. FindDirect and FindShortString (a
@@ -181,7 +192,19 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	} else {
 		e, ok = read.idx.Find(key)
 	}
-	if !ok && read.amended {
+	if !ok {
+		return value, false
+	}
+	return e.load()
+}
+
+// loadAmended is Load in the zero Map and in a Map whose view is amended.
+func (m *Map[K, V]) loadAmended(read *readOnly[K, V], key K) (value V, ok bool) {
+	if read == nil {
+		return m.loadEmpty(key)
+	}
+	e, ok := read.find(key)
+	if !ok {
 		e, ok = m.loadSlow(key)
 	}
 	if !ok {
