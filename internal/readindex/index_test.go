@@ -345,25 +345,14 @@ func TestFindShortStringComparesEveryByte(t *testing.T) {
 		for at := range n {
 			compared := false
 			for seed := uint64(1); seed <= 64 && !compared; seed++ {
-				x, ok := build(map[string]int{key: 1}, kindString, seed, false, "")
-				if !ok {
-					t.Fatalf("a table of one key failed the bound")
-				}
-				h := hashString(key, seed)
+				x := oneKey(t, key, seed)
 				for c := range 256 {
 					b := []byte(key)
 					if b[at] == byte(c) {
 						continue
 					}
 					b[at] = byte(c)
-					other := string(b)
-					if ho := hashString(other, seed); ho>>x.shift != h>>x.shift || uint8(ho)|0x80 != uint8(h)|0x80 {
-						continue
-					}
-					compared = true
-					if v, ok := findAll(t, &x, other); ok {
-						t.Fatalf("%q found in a table holding only %q (value %d)", other, key, v)
-					}
+					compared = rejectMate(t, &x, key, string(b)) || compared
 				}
 			}
 			if !compared {
@@ -384,21 +373,39 @@ func TestFindShortStringComparesEveryByte(t *testing.T) {
 			}
 			compared := false
 			for seed := uint64(1); seed <= 4096 && !compared; seed++ {
-				h, ho := hashString(key, seed), hashString(other, seed)
-				x, _ := build(map[string]int{key: 1}, kindString, seed, false, "")
-				if ho>>x.shift != h>>x.shift || uint8(ho)|0x80 != uint8(h)|0x80 {
-					continue
-				}
-				compared = true
-				if v, ok := findAll(t, &x, other); ok {
-					t.Fatalf("%q found in a table holding only %q (value %d)", other, key, v)
-				}
+				x := oneKey(t, key, seed)
+				compared = rejectMate(t, &x, key, other)
 			}
 			if !compared {
 				t.Fatalf("%q and %q share their home and tag under no seed up to 4096", key, other)
 			}
 		}
 	}
+}
+
+// oneKey returns the tagged table of key alone, built with seed.
+func oneKey(t *testing.T, key string, seed uint64) Index[string, int] {
+	t.Helper()
+	x, ok := build(map[string]int{key: 1}, kindString, seed, false, "")
+	if !ok {
+		t.Fatalf("a table of one key failed the bound")
+	}
+	return x
+}
+
+// rejectMate reports whether other has the home group and the tag of key,
+// the one key of x, so that a lookup of other compares the two, and if so
+// fails the test if the lookup finds it.
+func rejectMate(t *testing.T, x *Index[string, int], key, other string) bool {
+	t.Helper()
+	h, ho := hashString(key, x.seed), hashString(other, x.seed)
+	if ho>>x.shift != h>>x.shift || uint8(ho)|0x80 != uint8(h)|0x80 {
+		return false
+	}
+	if v, ok := findAll(t, x, other); ok {
+		t.Fatalf("%q found in a table holding only %q (value %d)", other, key, v)
+	}
+	return true
 }
 
 func TestIndexFloatKeys(t *testing.T) {
