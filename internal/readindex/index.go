@@ -299,18 +299,12 @@ const (
 
 // Find returns the value stored for key and whether it is present.
 //
-// Find is too big to inline, so it spells out the hash and probe of string
-// keys rather than call them: a call is a sizable part of a hit, and the
-// compiler does not inline this package's non-generic helpers into an
-// instantiation made in another package (the generic ones it does). The
-// direct layout is FindDirect's, and interface keys FindInterface's, whose
-// code would crowd the registers of the string path.
-//
-// The tests of the layout and the kind of key come in the order, and under
-// conditions on K's size (a constant in each instantiation), that leave a
-// string key one test before its hash: only keys of at most 8 bytes can
-// have the direct layout, and a string key is tested for before the switch
-// on the other kinds.
+// The direct layout is FindDirect's, interface keys FindInterface's and
+// short strings FindShortString's, which the Index's users call themselves
+// where they apply; Find serves the other kinds and long strings. The
+// tests of the layout and the kind of key come under conditions on K's
+// size (a constant in each instantiation): only keys of at most 8 bytes can
+// have the direct layout, and only keys of a string's size be strings.
 func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 	if unsafe.Sizeof(key) <= 8 && x.direct {
 		return x.FindDirect(key)
@@ -318,16 +312,10 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 	var h uint64
 	switch {
 	case unsafe.Sizeof(key) == unsafe.Sizeof("") && x.kind == kindString:
-		// hashString(key, x.seed), spelled out for the strings it hashes
-		// itself.
-		if str := *(*string)(unsafe.Pointer(&key)); wordLoads && len(str) <= 16 {
-			a, b := shortWords(str)
-			hi, lo := bits.Mul64(a^x.seed^golden, b^x.seed)
-			hi, lo = bits.Mul64(hi^lo^wyp1, uint64(len(str))^x.seed)
-			h = hi ^ lo
-		} else {
-			h = widen(strhash(unsafe.Pointer(&key), uintptr(x.seed)), x.seed)
+		if x.ShortString(key) {
+			return x.FindShortString(key)
 		}
+		h = widen(strhash(unsafe.Pointer(&key), uintptr(x.seed)), x.seed) // as hashString
 	case x.kind == kindInterface:
 		return x.FindInterface(key)
 	case x.kind == kindBuiltin:
@@ -351,7 +339,7 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 		w := *(*uint64)(unsafe.Add(tags, uintptr(g)*8))
 		for m := matches(w, want); m != 0; m &= m - 1 {
 			s := slotAt[K, V](slots, g*group+uint64(bits.TrailingZeros64(m)>>3))
-			if x.kind == kindString && equalString(s.key, key) || x.kind != kindString && s.key == key {
+			if s.key == key {
 				return s.value, true
 			}
 		}
@@ -646,20 +634,6 @@ func floatBits(f float64) uint64 {
 	return math.Float64bits(f)
 }
 
-// equalString reports whether a == b for keys of a string type K. Strings
-// of 8 to 16 bytes, the length of most identifiers, it compares as two
-// words, the first 8 bytes and the last 8, which saves the call to the
-// runtime's memequal that == makes.
-func equalString[K comparable](a, b K) bool {
-	sa, sb := *(*string)(unsafe.Pointer(&a)), *(*string)(unsafe.Pointer(&b))
-	if n := len(sa); wordLoads && n >= 8 && n <= 16 && len(sb) == n {
-		pa, pb := unsafe.Pointer(unsafe.StringData(sa)), unsafe.Pointer(unsafe.StringData(sb))
-		return *(*uint64)(pa) == *(*uint64)(pb) &&
-			*(*uint64)(unsafe.Add(pa, n-8)) == *(*uint64)(unsafe.Add(pb, n-8))
-	}
-	return sa == sb
-}
-
 // hashString hashes a key whose type K is a string type. Strings of up to 16
 // bytes, where the CPU loads words from any address (wordLoads), it hashes
 // itself as wyhash does: the string's first and last words (which overlap
@@ -667,7 +641,8 @@ func equalString[K comparable](a, b K) bool {
 // halves, folded, multiplied with the length. Longer strings it hashes with
 // the runtime's string hash, the hash of a builtin map[string]V and of
 // maphash.String, called directly: maphash.String reaches it three calls
-// deep. Find spells this out; TestStringHashes checks that the two agree.
+// deep. FindShortString spells this out; TestStringHashes checks that the two
+// agree.
 func hashString[K comparable](key K, seed uint64) uint64 {
 	if s := *(*string)(unsafe.Pointer(&key)); wordLoads && len(s) <= 16 {
 		a, b := shortWords(s)

@@ -3,5 +3,6 @@
 package readindex
 
 // wordLoads says whether the CPU loads 8 bytes from any address as fast as
-// from an aligned one, which equalString's comparison by words needs.
+// from an aligned one, which the hash and compare of short strings by words
+// need (hashString, FindShortString).
 const wordLoads = true
