@@ -43,8 +43,17 @@
 //     others, and stops at the first group with an empty slot. The control
 //     words are an eighth or less of the slots' size, so for a thousand keys
 //     they stay in the first-level cache: a miss usually reads one of them
-//     and nothing else, and a hit one slot more and, for a string, its
-//     bytes.
+//     and nothing else, and a hit one slot more and, for a string longer
+//     than 16 bytes, its bytes.
+//   - Wide: the tagged layout for string keys, where the CPU loads words
+//     from any address (wordLoads). Each slot also holds the two words of
+//     its key that the hash of a key of up to 16 bytes takes (shortWords),
+//     which with the length in the key's header are the whole key, so a
+//     hit of such a key compares the slot alone and never loads the key's
+//     bytes through its pointer. A slot is 40 bytes for a pointer value
+//     rather than 24, so the slots take two thirds more memory, and New
+//     and Update, which write and copy them, take longer; docs/benchmarks.md
+//     ("Short keys in the slot") has what that costs and what hits gain.
 //
 // No run of occupied slots (direct) or of full groups (tagged) is longer
 // than a bound that grows with the logarithm of the table's size (maxRun). A
@@ -126,6 +135,93 @@ type slot[K comparable, V any] struct {
 	value V
 }
 
+// wideSlot is the slot of a table of string keys where the CPU loads words
+// from any address (wordLoads): the entry, and the two words of the key
+// that shortWords takes from a key of up to 16 bytes (zero for a longer
+// key or an empty slot). With the key's length, in the slot too, they are
+// the whole key, so FindShortString compares a candidate without loading
+// its bytes through the key's pointer. The slot begins with the entry, so
+// that code which reads or writes only the entry takes a *slot of it.
+type wideSlot[K comparable, V any] struct {
+	slot[K, V]
+	a, b uint64
+}
+
+// wide reports whether x's slots are wideSlots. The size test is a
+// constant for each instantiation, so only string and interface keys make
+// the other tests.
+func (x *Index[K, V]) wide() bool {
+	var k K
+	return unsafe.Sizeof(k) == unsafe.Sizeof("") && wordLoads && x.kind == kindString
+}
+
+// slotSize returns the size of x's slots, the stride of its table.
+func (x *Index[K, V]) slotSize() uintptr {
+	if x.wide() {
+		return unsafe.Sizeof(wideSlot[K, V]{})
+	}
+	return unsafe.Sizeof(slot[K, V]{})
+}
+
+// newSlots returns a table of n empty slots of the size x takes.
+func (x *Index[K, V]) newSlots(n int) *slot[K, V] {
+	if x.wide() {
+		return &unsafe.SliceData(make([]wideSlot[K, V], n)).slot
+	}
+	return unsafe.SliceData(make([]slot[K, V], n))
+}
+
+// numSlots returns the number of slots in x's table, 0 for the builtin map.
+func (x *Index[K, V]) numSlots() int {
+	if x.slots == nil {
+		return 0
+	}
+	n := int(x.mask) + 1
+	if !x.direct {
+		n *= group
+	}
+	return n
+}
+
+// at returns the entry of slot i.
+func (x *Index[K, V]) at(i uint64) *slot[K, V] {
+	return (*slot[K, V])(unsafe.Add(unsafe.Pointer(x.slots), uintptr(i)*x.slotSize()))
+}
+
+// put sets slot i to hold key and value, and in a wide slot key's words.
+func (x *Index[K, V]) put(i uint64, key K, value V) {
+	*x.at(i) = slot[K, V]{key, value}
+	if x.wide() {
+		w := (*wideSlot[K, V])(unsafe.Pointer(x.at(i)))
+		w.a, w.b = 0, 0
+		if s := *(*string)(unsafe.Pointer(&key)); len(s) <= 16 {
+			w.a, w.b = shortWords(s)
+		}
+	}
+}
+
+// move copies slot j, words and all, to slot i.
+func (x *Index[K, V]) move(i, j uint64) {
+	if x.wide() {
+		*(*wideSlot[K, V])(unsafe.Pointer(x.at(i))) = *(*wideSlot[K, V])(unsafe.Pointer(x.at(j)))
+		return
+	}
+	*x.at(i) = *x.at(j)
+}
+
+// cloneSlots returns a copy of x's table.
+func (x *Index[K, V]) cloneSlots() *slot[K, V] {
+	n := x.numSlots()
+	if x.wide() {
+		next := make([]wideSlot[K, V], n)
+		copy(next, unsafe.Slice((*wideSlot[K, V])(unsafe.Pointer(x.slots)), n))
+		return &next[0].slot
+	}
+	next := make([]slot[K, V], n)
+	copy(next, unsafe.Slice(x.slots, n))
+	return &next[0]
+}
+
 // kind says which hash an Index uses for its key type.
 type kind uint8
 
@@ -191,22 +287,21 @@ func build[K comparable, V any](m map[K]V, k kind, seed uint64, direct bool, emp
 		mask:   uint64(homes - 1),
 		n:      len(m),
 	}
-	slots := make([]slot[K, V], size)
-	x.slots = unsafe.SliceData(slots)
+	x.slots = x.newSlots(size)
 	if direct {
 		x.empty = empty
 		var zero K
 		if empty != zero {
-			for i := range slots {
-				slots[i].key = empty
+			for i := range uint64(size) {
+				x.at(i).key = empty
 			}
 		}
 		for key, v := range m {
 			i := mixWord(wordOf(key), seed) >> x.shift
-			for slots[i].key != empty {
+			for x.at(i).key != empty {
 				i = (i + 1) & x.mask
 			}
-			slots[i] = slot[K, V]{key, v}
+			x.put(i, key, v)
 		}
 	} else {
 		tags := make([]uint64, homes)
@@ -219,22 +314,10 @@ func build[K comparable, V any](m map[K]V, k kind, seed uint64, direct bool, emp
 			}
 			j := uint64(bits.TrailingZeros64(^tags[g]&msbs) >> 3) // its first empty slot
 			tags[g] |= uint64(uint8(h)|0x80) << (8 * j)
-			slots[g*group+j] = slot[K, V]{key, v}
+			x.put(g*group+j, key, v)
 		}
 	}
 	return x, x.longestRun() <= x.maxRun()
-}
-
-// slotSlice returns the table's slots, nil for the builtin map.
-func (x *Index[K, V]) slotSlice() []slot[K, V] {
-	if x.slots == nil {
-		return nil
-	}
-	n := int(x.mask) + 1
-	if !x.direct {
-		n *= group
-	}
-	return unsafe.Slice(x.slots, n)
 }
 
 // tagSlice returns the tagged layout's control words, nil for the direct
@@ -257,7 +340,7 @@ func (x *Index[K, V]) tagSlice() []uint64 {
 // they were in random builds, against this bound, is in docs/benchmarks.md.
 func (x *Index[K, V]) maxRun() int {
 	if x.direct {
-		return 8 * bits.Len(uint(len(x.slotSlice())))
+		return 8 * bits.Len(uint(x.numSlots()))
 	}
 	return 5 + bits.Len(uint(len(x.tagSlice())))/2
 }
@@ -277,9 +360,8 @@ func (x *Index[K, V]) longestRun() int {
 		}
 	}
 	if x.direct {
-		slots, empty := x.slotSlice(), x.empty
 		for i := range 2 * n { // twice round, for a run that wraps
-			count(slots[i&(n-1)].key != empty)
+			count(x.at(uint64(i&(n-1))).key != x.empty)
 		}
 	} else {
 		tags := x.tagSlice()
@@ -334,11 +416,11 @@ func (x *Index[K, V]) Find(key K) (value V, ok bool) {
 	// The tagged layout: the control word of each group from the home
 	// group on, until one has an empty slot.
 	want := lsbs * uint64(uint8(h)|0x80) // the tag in every byte
-	slots, tags := unsafe.Pointer(x.slots), unsafe.Pointer(x.tags)
+	slots, tags, size := unsafe.Pointer(x.slots), unsafe.Pointer(x.tags), x.slotSize()
 	for g := h >> (x.shift & 63); ; g = (g + 1) & x.mask {
 		w := *(*uint64)(unsafe.Add(tags, uintptr(g)*8))
 		for m := matches(w, want); m != 0; m &= m - 1 {
-			s := slotAt[K, V](slots, g*group+uint64(bits.TrailingZeros64(m)>>3))
+			s := (*slot[K, V])(unsafe.Add(slots, uintptr(g*group+uint64(bits.TrailingZeros64(m)>>3))*size))
 			if s.key == key {
 				return s.value, true
 			}
@@ -400,14 +482,15 @@ func (x *Index[K, V]) ShortString(key K) bool {
 }
 
 // FindShortString is Find for a key for which ShortString holds: the hash
-// of hashString, and a compare of each candidate with the same two words
-// that the hash took from the key (with the length, they are the whole
-// string), so the key's bytes are loaded once and no candidate's are
-// compared through memequal. It calls nothing, so like FindDirect it needs
-// no stack check, and it keeps in registers what Find spills; a caller
-// that checks ShortString and calls it, rather than Find, saves those and
-// Find's dispatch on the kind of key (docs/benchmarks.md, "Short strings
-// without a frame", has the measurement).
+// of hashString, and a compare of each candidate's length, and of the two
+// words its wide slot keeps, with the key's length and the two words that
+// the hash took from it (together they are the whole string), so the key's
+// bytes are loaded once and no candidate's at all. It calls nothing, so
+// like FindDirect it needs no stack check, and it keeps in registers what
+// Find spills; a caller that checks ShortString and calls it, rather than
+// Find, saves those and Find's dispatch on the kind of key
+// (docs/benchmarks.md, "Short strings without a frame", has the
+// measurement).
 func (x *Index[K, V]) FindShortString(key K) (value V, ok bool) {
 	str := *(*string)(unsafe.Pointer(&key))
 	a, b := shortWords(str)
@@ -419,11 +502,9 @@ func (x *Index[K, V]) FindShortString(key K) (value V, ok bool) {
 	for g := h >> (x.shift & 63); ; g = (g + 1) & x.mask {
 		w := *(*uint64)(unsafe.Add(tags, uintptr(g)*8))
 		for m := matches(w, want); m != 0; m &= m - 1 {
-			s := slotAt[K, V](slots, g*group+uint64(bits.TrailingZeros64(m)>>3))
-			if sk := *(*string)(unsafe.Pointer(&s.key)); len(sk) == len(str) {
-				if sa, sb := shortWords(sk); sa == a && sb == b {
-					return s.value, true
-				}
+			s := (*wideSlot[K, V])(unsafe.Add(slots, uintptr(g*group+uint64(bits.TrailingZeros64(m)>>3))*unsafe.Sizeof(wideSlot[K, V]{})))
+			if len(*(*string)(unsafe.Pointer(&s.key))) == len(str) && s.a == a && s.b == b {
+				return s.value, true
 			}
 		}
 		if ^w&msbs != 0 {
@@ -500,10 +581,9 @@ func (x *Index[K, V]) Range(f func(key K, value V) bool) {
 		}
 		return
 	}
-	slots := x.slotSlice()
 	if x.direct {
-		for i := range slots {
-			if s := &slots[i]; s.key != x.empty && !f(s.key, s.value) {
+		for i := range uint64(x.numSlots()) {
+			if s := x.at(i); s.key != x.empty && !f(s.key, s.value) {
 				return
 			}
 		}
@@ -511,8 +591,10 @@ func (x *Index[K, V]) Range(f func(key K, value V) bool) {
 	}
 	for g, w := range x.tagSlice() {
 		for j := range group {
-			if w>>(8*j)&0x80 != 0 && !f(slots[g*group+j].key, slots[g*group+j].value) {
-				return
+			if w>>(8*j)&0x80 != 0 {
+				if s := x.at(uint64(g*group + j)); !f(s.key, s.value) {
+					return
+				}
 			}
 		}
 	}

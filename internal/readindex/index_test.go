@@ -88,7 +88,7 @@ func checkIndex[K comparable](t *testing.T, entries map[K]int, absent []K) Index
 	if want := kindOf[K](); len(entries) > 0 && x.kind != want {
 		t.Fatalf("Index of %d %T keys has kind %d, want %d", len(entries), *new(K), x.kind, want)
 	}
-	if slots := len(x.slotSlice()); x.HasTable() {
+	if slots := x.numSlots(); x.HasTable() {
 		if slots < 2*len(entries) || slots&(slots-1) != 0 {
 			t.Fatalf("%d slots for %d entries, want a power of two at least twice as many", slots, len(entries))
 		}
@@ -539,8 +539,8 @@ func TestIndexAdversarialKeys(t *testing.T) {
 		}
 		m := numbered(n, func(i int) int { return keys[i] })
 		bad, ok := build(m, kindWord, seed, true, 0)
-		if ok || len(bad.slotSlice()) != size {
-			t.Fatalf("a table of %d slots with the colliding seed passed the bound (longest run %d)", len(bad.slotSlice()), bad.longestRun())
+		if ok || bad.numSlots() != size {
+			t.Fatalf("a table of %d slots with the colliding seed passed the bound (longest run %d)", bad.numSlots(), bad.longestRun())
 		}
 		// New retries with random seeds and ends up within the bound.
 		x := checkIndex(t, m, []int{keys[n-1] + 1})

@@ -35,14 +35,11 @@ func (x *Index[K, V]) Update(m map[K]V, deletes []K, stores []Entry[K, V]) Index
 	if !x.HasTable() || 4*(len(deletes)+len(stores)) > len(m) {
 		return New(m)
 	}
-	slots := x.slotSlice()
-	if size := tableSize(len(m), x.direct); len(slots) < size || len(slots) >= 4*size {
+	if n, size := x.numSlots(), tableSize(len(m), x.direct); n < size || n >= 4*size {
 		return New(m) // to grow, or to shrink
 	}
 	y := *x
-	next := make([]slot[K, V], len(slots))
-	copy(next, slots)
-	y.slots = unsafe.SliceData(next)
+	y.slots = x.cloneSlots()
 	if !y.direct {
 		tags := make([]uint64, len(x.tagSlice()))
 		copy(tags, x.tagSlice())
@@ -90,26 +87,25 @@ func (x *Index[K, V]) home(key K) uint64 {
 // it could not: the key is the direct layout's empty key, or the table has
 // a run longer than the bound with it.
 func (x *Index[K, V]) store(key K, value V) bool {
-	slots := x.slotSlice()
 	if x.direct {
 		if key == x.empty {
 			return false
 		}
 		i := x.home(key)
-		for ; slots[i].key != x.empty; i = (i + 1) & x.mask {
-			if slots[i].key == key {
-				slots[i] = slot[K, V]{key, value} // the key too, as a builtin map does
+		for ; x.at(i).key != x.empty; i = (i + 1) & x.mask {
+			if x.at(i).key == key {
+				x.put(i, key, value) // the key too, as a builtin map does
 				return true
 			}
 		}
-		slots[i] = slot[K, V]{key, value}
+		x.put(i, key, value)
 		x.n++
 		return x.runAround(i) <= x.maxRun()
 	}
 	tags, h := x.tagSlice(), x.hash(key)
 	g := h >> x.shift
 	if i, ok := x.locate(key, h); ok {
-		slots[i] = slot[K, V]{key, value}
+		x.put(i, key, value)
 		return true
 	}
 	for ^tags[g]&msbs == 0 { // full: the key goes into the first group with room
@@ -117,7 +113,7 @@ func (x *Index[K, V]) store(key K, value V) bool {
 	}
 	j := uint64(bits.TrailingZeros64(^tags[g]&msbs) >> 3)
 	tags[g] |= uint64(uint8(h)|0x80) << (8 * j)
-	slots[g*group+j] = slot[K, V]{key, value}
+	x.put(g*group+j, key, value)
 	x.n++
 	return ^tags[g]&msbs != 0 || x.runAround(g) <= x.maxRun()
 }
@@ -125,12 +121,12 @@ func (x *Index[K, V]) store(key K, value V) bool {
 // locate returns the index of key's slot in the tagged layout, given the
 // key's hash h, and whether the key is there.
 func (x *Index[K, V]) locate(key K, h uint64) (uint64, bool) {
-	slots, tags := x.slotSlice(), x.tagSlice()
+	tags := x.tagSlice()
 	want := lsbs * uint64(uint8(h)|0x80)
 	for g := h >> x.shift; ; g = (g + 1) & x.mask {
 		w := tags[g]
 		for m := matches(w, want); m != 0; m &= m - 1 {
-			if i := g*group + uint64(bits.TrailingZeros64(m)>>3); slots[i].key == key {
+			if i := g*group + uint64(bits.TrailingZeros64(m)>>3); x.at(i).key == key {
 				return i, true
 			}
 		}
@@ -145,7 +141,7 @@ func (x *Index[K, V]) locate(key K, h uint64) (uint64, bool) {
 func (x *Index[K, V]) runAround(p uint64) int {
 	full := func(i uint64) bool {
 		if x.direct {
-			return x.slotSlice()[i].key != x.empty
+			return x.at(i).key != x.empty
 		}
 		return ^x.tagSlice()[i]&msbs == 0
 	}
@@ -171,25 +167,25 @@ func (x *Index[K, V]) runAround(p uint64) int {
 // slots a search reads all at once. The table is then as if the key had
 // never been stored, so no tombstones pile up and nothing needs counting.
 func (x *Index[K, V]) remove(key K) {
-	slots := x.slotSlice()
+	var zero V
 	if x.direct {
 		if key == x.empty {
 			return
 		}
 		i := x.home(key)
-		for ; slots[i].key != key; i = (i + 1) & x.mask {
-			if slots[i].key == x.empty {
+		for ; x.at(i).key != key; i = (i + 1) & x.mask {
+			if x.at(i).key == x.empty {
 				return
 			}
 		}
-		for j := (i + 1) & x.mask; slots[j].key != x.empty; j = (j + 1) & x.mask {
+		for j := (i + 1) & x.mask; x.at(j).key != x.empty; j = (j + 1) & x.mask {
 			// The entry at j may fill i unless its home lies in (i, j].
-			if (j-x.home(slots[j].key))&x.mask >= (j-i)&x.mask {
-				slots[i] = slots[j]
+			if (j-x.home(x.at(j).key))&x.mask >= (j-i)&x.mask {
+				x.move(i, j)
 				i = j
 			}
 		}
-		slots[i] = slot[K, V]{key: x.empty}
+		x.put(i, x.empty, zero)
 		x.n--
 		return
 	}
@@ -200,8 +196,9 @@ func (x *Index[K, V]) remove(key K) {
 	}
 	g, j := i/group, i%group
 	full := ^tags[g]&msbs == 0
+	var none K
 	tags[g] &^= 0xff << (8 * j)
-	slots[i] = slot[K, V]{}
+	x.put(i, none, zero)
 	x.n--
 	// Only a full group lets a search go on past it: if g had room, no
 	// entry beyond it was placed past it.
@@ -213,11 +210,11 @@ func (x *Index[K, V]) remove(key K) {
 			// An entry of group k whose home is not in (g, k] passed g.
 			// (A NaN key, hashed at random, may be moved or not; no
 			// search finds it, and it holds no other entry's place.)
-			if (k-x.home(slots[k*group+jj].key))&x.mask >= (k-g)&x.mask {
+			if (k-x.home(x.at(k*group+jj).key))&x.mask >= (k-g)&x.mask {
 				tags[g] |= (w >> (8 * jj) & 0xff) << (8 * j)
-				slots[g*group+j] = slots[k*group+jj]
+				x.move(g*group+j, k*group+jj)
 				tags[k] &^= 0xff << (8 * jj)
-				slots[k*group+jj] = slot[K, V]{}
+				x.put(k*group+jj, none, zero)
 				g, j = k, jj
 				break
 			}

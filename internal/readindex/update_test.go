@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/readmostly/readmostly/tests"
 )
@@ -51,14 +52,24 @@ func checkTable[K comparable](t *testing.T, x *Index[K, int], want map[K]int, un
 	if !x.HasTable() {
 		return
 	}
-	if slots, size := len(x.slotSlice()), tableSize(len(want), x.direct); slots < size || slots >= 4*size {
+	if slots, size := x.numSlots(), tableSize(len(want), x.direct); slots < size || slots >= 4*size {
 		t.Fatalf("%d slots for %d entries: New would make %d, and a table stays within 4 times that", slots, len(want), size)
 	}
 	if r, limit := x.longestRun(), x.maxRun(); r > limit {
 		t.Fatalf("a run of %d, more than the bound %d", r, limit)
 	}
 	occupied, tags := 0, x.tagSlice()
-	for i, s := range x.slotSlice() {
+	for i := range x.numSlots() {
+		s := x.at(uint64(i))
+		if x.wide() {
+			var a, b uint64
+			if str := *(*string)(unsafe.Pointer(&s.key)); len(str) <= 16 {
+				a, b = shortWords(str)
+			}
+			if w := (*wideSlot[K, int])(unsafe.Pointer(s)); w.a != a || w.b != b {
+				t.Fatalf("slot %d holds %q with words %#x, %#x; want %#x, %#x", i, any(s.key), w.a, w.b, a, b)
+			}
+		}
 		empty := x.direct && s.key == x.empty || !x.direct && tags[i/group]>>(8*(i%group))&0x80 == 0
 		if !empty {
 			occupied++
@@ -213,7 +224,7 @@ func TestUpdateChurnStaysBounded(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want := numbered(live, key)
 			x := New(maps.Clone(want))
-			slots, rebuilt := len(x.slotSlice()), 0
+			slots, rebuilt := x.numSlots(), 0
 			for i := range steps {
 				var y Index[int, int]
 				switch {
@@ -235,8 +246,8 @@ func TestUpdateChurnStaysBounded(t *testing.T) {
 					rebuilt++
 				}
 				x = y
-				if len(x.slotSlice()) != slots || x.Len() != len(want) {
-					t.Fatalf("step %d: %d slots and %d entries, want %d and %d", i, len(x.slotSlice()), x.Len(), slots, len(want))
+				if x.numSlots() != slots || x.Len() != len(want) {
+					t.Fatalf("step %d: %d slots and %d entries, want %d and %d", i, x.numSlots(), x.Len(), slots, len(want))
 				}
 				if r := x.longestRun(); i%64 == 0 && r > x.maxRun() {
 					t.Fatalf("step %d: a run of %d, above the bound %d", i, r, x.maxRun())
@@ -260,15 +271,15 @@ func TestUpdateChurnStaysBounded(t *testing.T) {
 	t.Run("tagged", func(t *testing.T) {
 		want := numbered(live, func(i int) string { return fmt.Sprint("k", i) })
 		x := New(maps.Clone(want))
-		slots := len(x.slotSlice())
+		slots := x.numSlots()
 		for i := range steps {
 			oldest, k := fmt.Sprint("k", i), fmt.Sprint("k", live+i)
 			delete(want, oldest)
 			want[k] = i
 			x = x.Update(want, []string{oldest}, []Entry[string, int]{{k, i}})
-			if len(x.slotSlice()) != slots || x.Len() != len(want) || i%64 == 0 && x.longestRun() > x.maxRun() {
+			if x.numSlots() != slots || x.Len() != len(want) || i%64 == 0 && x.longestRun() > x.maxRun() {
 				t.Fatalf("step %d: %d slots, %d entries, a run of %d; want %d, %d, at most %d",
-					i, len(x.slotSlice()), x.Len(), x.longestRun(), slots, len(want), x.maxRun())
+					i, x.numSlots(), x.Len(), x.longestRun(), slots, len(want), x.maxRun())
 			}
 			if i%10_000 == 0 || i == steps-1 {
 				checkTable(t, &x, want, []string{oldest, k, "k"})
@@ -293,8 +304,8 @@ func TestUpdateFallsBack(t *testing.T) {
 		grown[i] = i
 		stores = append(stores, Entry[int, int]{i, i})
 	}
-	if y := x.Update(maps.Clone(grown), nil, stores); len(y.slotSlice()) != 512 {
-		t.Fatalf("%d slots for 129 entries, want 512", len(y.slotSlice()))
+	if y := x.Update(maps.Clone(grown), nil, stores); y.numSlots() != 512 {
+		t.Fatalf("%d slots for 129 entries, want 512", y.numSlots())
 	}
 	// The empty key stored: a new one chosen.
 	with0 := maps.Clone(m)
