@@ -159,3 +159,31 @@ func TestRaceDetectorParity(t *testing.T) {
 		}
 	}
 }
+
+// TestRaceReportedInAFreshProcess checks, in fresh processes at GOMAXPROCS
+// 1, that two goroutines writing one variable under read locks of a zero
+// RWMutex are reported in each of them. The first read lock of a process
+// starts the choice of fence and CPU strategy in the background; the CPU
+// detection's timing loops, when they ran there under -race, made the
+// detector miss this race in about a third of such processes.
+func TestRaceReportedInAFreshProcess(t *testing.T) {
+	if !raceEnabled {
+		t.Skip("needs a binary built with -race")
+	}
+	const processes = 20
+	missed := 0
+	for range processes {
+		out, err := tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
+			runtime.GOMAXPROCS(1)
+			var mu RWMutex
+			writeUnderReadLocks(func() sync.Locker { return readLocks{&mu} })
+		})
+		if !bytes.Contains(out, []byte("WARNING: DATA RACE")) {
+			missed++
+			t.Logf("not reported; exit %v, output:\n%s", err, out)
+		}
+	}
+	if missed > 0 {
+		t.Fatalf("the race detector missed the race in %d of %d fresh processes", missed, processes)
+	}
+}

@@ -75,7 +75,10 @@
 // it, and nothing more: its own counters are hidden, a read lock acquires
 // the last Unlock, and a write lock acquires every earlier RUnlock. Two
 // readers that write the same variable under RLock are therefore reported,
-// as they are with sync.RWMutex.
+// as they are with sync.RWMutex. Race builds also skip package asm's CPU
+// detection, whose timing loops, run beside a program's first moments,
+// could make the detector forget accesses and miss races between them; the
+// slots are chosen by the P index there.
 package drwmutex
 
 import (
