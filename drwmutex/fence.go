@@ -121,12 +121,12 @@ func prepareInBackground() {
 		go func() {
 			chooseFence()
 			chooseLone()
-			// Not in race builds: there the detector sees every event of
-			// detection's timing loops, and while they run it can forget
-			// the accesses of the program's first moments, so that a race
-			// between two of them goes unreported (TestRaceDetectorParity,
-			// TestRaceReportedInAFreshProcess). The P index, with which
-			// the slots start, stays the choice.
+			// Not in race builds: run beside a program's first read
+			// locks there, detection's timing loops were seen to make
+			// the detector miss a race between two of them
+			// (TestRaceReportedInAFreshProcess; docs/benchmarks.md has
+			// the measurements, not the detector's reason). The P index,
+			// with which the slots start, stays the choice.
 			if !raceEnabled {
 				asm.DetectIdle() // last: it ends this goroutine's thread
 			}

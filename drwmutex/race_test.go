@@ -163,9 +163,9 @@ func TestRaceDetectorParity(t *testing.T) {
 // TestRaceReportedInAFreshProcess checks, in fresh processes at GOMAXPROCS
 // 1, that two goroutines writing one variable under read locks of a zero
 // RWMutex are reported in each of them. The first read lock of a process
-// starts the choice of fence and CPU strategy in the background; the CPU
-// detection's timing loops, when they ran there under -race, made the
-// detector miss this race in about a third of such processes.
+// starts the choice of fence and CPU strategy in the background; when CPU
+// detection ran there under -race, the detector missed this race in about
+// a third of such processes.
 func TestRaceReportedInAFreshProcess(t *testing.T) {
 	if !raceEnabled {
 		t.Skip("needs a binary built with -race")

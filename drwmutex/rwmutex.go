@@ -75,10 +75,11 @@
 // it, and nothing more: its own counters are hidden, a read lock acquires
 // the last Unlock, and a write lock acquires every earlier RUnlock. Two
 // readers that write the same variable under RLock are therefore reported,
-// as they are with sync.RWMutex. Race builds also skip package asm's CPU
-// detection, whose timing loops, run beside a program's first moments,
-// could make the detector forget accesses and miss races between them; the
-// slots are chosen by the P index there.
+// as they are with sync.RWMutex. Race builds also do not start package
+// asm's CPU detection, whose timing loops, run beside a program's first
+// read locks, were seen to make the detector miss races between them; the
+// P index chooses the slots there, and asm.EnvVar takes effect only if the
+// program runs detection itself.
 package drwmutex
 
 import (
