@@ -109,10 +109,23 @@ type readLocks struct{ l rwLocker }
 func (r readLocks) Lock()   { r.l.RLock() }
 func (r readLocks) Unlock() { r.l.RUnlock() }
 
-// TestRaceDetectorParity runs each scenario in a child process, with
+// racyTries is how many fresh processes a buggy scenario may take before
+// its race must have been reported. The detector itself misses a race now
+// and then: CI once saw "handles write" go unreported for sync.RWMutex at
+// GOMAXPROCS 2, in one process of the many it has run, while thousands of
+// local runs reported it every time. (ThreadSanitizer's runtime can order
+// two goroutines that nothing orders when one of them takes over a slot,
+// and with it the clock, that the other left, or when a global reset wipes
+// its shadow memory; which of these happened there is not known.) A lock
+// whose own synchronization orders the two writers is missed in every
+// process, so three tries still catch it; a miss in some fraction of fresh
+// processes is TestRaceReportedInAFreshProcess's to count.
+const racyTries = 3
+
+// TestRaceDetectorParity runs each scenario in child processes, with
 // sync.RWMutex and with RWMutex in each mode, at GOMAXPROCS 1 and 2, and
-// checks that the race detector reports the buggy ones in every run and the
-// correct ones never, as it does for sync.RWMutex.
+// checks that the race detector reports the buggy ones (within racyTries
+// processes) and the correct ones never, as it does for sync.RWMutex.
 func TestRaceDetectorParity(t *testing.T) {
 	if !raceEnabled {
 		t.Skip("needs a binary built with -race")
@@ -139,20 +152,32 @@ func TestRaceDetectorParity(t *testing.T) {
 		for _, lk := range locks {
 			for _, procs := range []int{1, 2} {
 				t.Run(fmt.Sprintf("%s/%s/procs=%d", sc.name, lk.name, procs), func(t *testing.T) {
-					out, err := tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
-						runtime.GOMAXPROCS(procs)
-						l, rlocker := lk.new(t)
-						if lk.name == "biased" && l.(*RWMutex).biased() == nil {
-							panic("the mutex is not biased")
+					child := func() (out []byte, err error, reported bool) {
+						out, err = tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
+							runtime.GOMAXPROCS(procs)
+							l, rlocker := lk.new(t)
+							if lk.name == "biased" && l.(*RWMutex).biased() == nil {
+								panic("the mutex is not biased")
+							}
+							sc.run(l, rlocker)
+						})
+						return out, err, bytes.Contains(out, []byte("WARNING: DATA RACE"))
+					}
+					if !sc.racy {
+						if out, err, reported := child(); reported || err != nil {
+							t.Fatalf("a correct program failed under the race detector; exit %v, output:\n%s", err, out)
 						}
-						sc.run(l, rlocker)
-					})
-					reported := bytes.Contains(out, []byte("WARNING: DATA RACE"))
-					switch {
-					case sc.racy && !reported:
-						t.Fatalf("the race detector did not report the race; exit %v, output:\n%s", err, out)
-					case !sc.racy && (reported || err != nil):
-						t.Fatalf("a correct program failed under the race detector; exit %v, output:\n%s", err, out)
+						return
+					}
+					for try := 1; ; try++ {
+						out, err, reported := child()
+						if reported {
+							return
+						}
+						if try == racyTries {
+							t.Fatalf("the race detector did not report the race in %d processes; the last one's exit %v, output:\n%s", racyTries, err, out)
+						}
+						t.Logf("try %d: not reported; trying a fresh process", try)
 					}
 				})
 			}
@@ -165,12 +190,14 @@ func TestRaceDetectorParity(t *testing.T) {
 // RWMutex are reported in each of them. The first read lock of a process
 // starts the choice of fence and CPU strategy in the background; when CPU
 // detection ran there under -race, the detector missed this race in about
-// a third of such processes.
+// a third of such processes. One miss in the 30 is allowed for the
+// detector's own rare misses (see racyTries): a miss rate of a third passes
+// with probability below 1e-4.
 func TestRaceReportedInAFreshProcess(t *testing.T) {
 	if !raceEnabled {
 		t.Skip("needs a binary built with -race")
 	}
-	const processes = 20
+	const processes, allowed = 30, 1
 	missed := 0
 	for range processes {
 		out, err := tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
@@ -183,7 +210,7 @@ func TestRaceReportedInAFreshProcess(t *testing.T) {
 			t.Logf("not reported; exit %v, output:\n%s", err, out)
 		}
 	}
-	if missed > 0 {
-		t.Fatalf("the race detector missed the race in %d of %d fresh processes", missed, processes)
+	if missed > allowed {
+		t.Fatalf("the race detector missed the race in %d of %d fresh processes (%d allowed)", missed, processes, allowed)
 	}
 }
