@@ -37,6 +37,15 @@ import (
 // is complete before its decrement is seen. That is why the membarrier
 // fence is used on linux/amd64 only.
 
+// The membarrier call is cheap while no other thread of the process runs,
+// and dear while one does: the kernel then interrupts that CPU and waits
+// for it, which in some virtual machines takes microseconds. A biased
+// write lock taken while readers run pays that once or twice, so a mutex
+// whose rare writers still come often enough for the difference to add up
+// may be better served by the atomic fence (docs/benchmarks.md, "A biased
+// write lock while a reader runs", has what one VM measured). The choice
+// checks that membarrier works, not what it costs.
+
 // FenceEnvVar names the environment variable that chooses the fence for
 // experiments: READMOSTLY_FENCE=membarrier|atomic. It is read once, soon
 // after the first read lock of a zero mutex or the first allocation of

@@ -44,7 +44,10 @@
 // memory barrier, with membarrier(2), before it counts the readers (see
 // Fence and FenceEnvVar). A biased write lock therefore costs one or two
 // system calls more; the mode switch keeps a mutex written often unbiased,
-// so that only the first write after a read-mostly phase pays them. Where
+// so that only the first write after a read-mostly phase pays them. Those
+// calls are cheap while no other thread of the process runs and can take
+// microseconds while readers do, in some virtual machines tens of them;
+// READMOSTLY_FENCE=atomic keeps the atomic adds where that matters. Where
 // membarrier is not available, and in race builds, readers use atomic adds.
 //
 // # Misuse

@@ -81,33 +81,52 @@ func BenchmarkLock(b *testing.B) {
 // that one overlapping read lock turns the mutex biased, and then locks for
 // writing.
 // Run it with READMOSTLY_FENCE=atomic and =membarrier to see what the
-// membarrier fence adds.
+// membarrier fence adds. In the -busy variant another goroutine spins on
+// the other P meanwhile, as a reader of a read-mostly mutex would be, so
+// that the fence interrupts a running thread rather than an idle CPU.
 func BenchmarkLockBiased(b *testing.B) {
 	name, _ := Fence()
-	b.Run(name, func(b *testing.B) {
-		if runtime.GOMAXPROCS(0) == 1 {
-			b.Skip("with one P a mutex stays unbiased")
+	for _, busy := range []bool{false, true} {
+		sub := name
+		if busy {
+			sub += "-busy"
 		}
-		setLoneBias(b, false) // so that only the overlapping read lock spends
-		b.ReportAllocs()
-		var rw RWMutex
-		b.ResetTimer()
-		for range b.N {
-			presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
-			rw.RLock()
-			rw.RLock() // the last read lock of the budget, beside another
-			rw.RUnlock()
-			rw.RUnlock()
-			if rw.biased() == nil {
-				b.Fatal("the read locks did not turn the mutex biased")
+		b.Run(sub, func(b *testing.B) {
+			if runtime.GOMAXPROCS(0) == 1 {
+				b.Skip("with one P a mutex stays unbiased")
 			}
-			rw.Lock()
-			rw.Unlock()
-		}
-		if rw.biased() != nil {
-			b.Fatal("a writer left the mutex biased")
-		}
-	})
+			setLoneBias(b, false) // so that only the overlapping read lock spends
+			b.ReportAllocs()
+			if busy {
+				var stop atomic.Bool
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for !stop.Load() {
+					}
+				}()
+				defer func() { stop.Store(true); <-done }()
+			}
+			var rw RWMutex
+			b.ResetTimer()
+			for range b.N {
+				presetBudget(&rw, rebiasAfter-1-centralBudget(&rw))
+				rw.RLock()
+				rw.RLock() // the last read lock of the budget, beside another
+				rw.RUnlock()
+				rw.RUnlock()
+				if rw.biased() == nil {
+					b.Fatal("the read locks did not turn the mutex biased")
+				}
+				rw.Lock()
+				rw.Unlock()
+			}
+			b.StopTimer()
+			if rw.biased() != nil {
+				b.Fatal("a writer left the mutex biased")
+			}
+		})
+	}
 }
 
 // BenchmarkRLockAlone is RLock+RUnlock on one goroutine, whatever
