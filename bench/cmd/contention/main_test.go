@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/readmostly/readmostly/drwmutex"
 	"github.com/readmostly/readmostly/tests"
 )
 
@@ -216,6 +217,26 @@ func TestCPUReport(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("cpu report does not contain %q:\n%s", want, out)
 		}
+	}
+	// Where drwmutex registered for membarrier, so can the report.
+	if fence, _ := drwmutex.Fence(); fence == "membarrier" && !strings.Contains(out, "membarrier(2) PRIVATE_EXPEDITED") {
+		t.Errorf("the membarrier fence is in use, but the cpu report does not time the call:\n%s", out)
+	}
+}
+
+func TestMeasureMembarrier(t *testing.T) {
+	idle, busy, ok := measureMembarrier()
+	if fence, _ := drwmutex.Fence(); fence == "membarrier" && !ok {
+		t.Fatal("drwmutex uses membarrier, but measureMembarrier found it unavailable")
+	}
+	if !ok {
+		if idle != 0 || busy != 0 {
+			t.Fatalf("membarrier unavailable, yet measured %v and %v ns", idle, busy)
+		}
+		t.Skip("membarrier(2) PRIVATE_EXPEDITED is not available here")
+	}
+	if idle <= 0 || busy < 0 || (busy == 0) != (runtime.NumCPU() < 2 || runtime.GOMAXPROCS(0) < 2) {
+		t.Fatalf("measureMembarrier() = %v, %v ns with %d CPUs and GOMAXPROCS %d", idle, busy, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	}
 }
 

@@ -30,9 +30,15 @@ type machine struct {
 	FenceWhy string `json:"fence_why"`
 	// LoneBias is whether a mutex read by one goroutine at a time turns
 	// biased here (drwmutex.LoneReaders), and LoneWhy the measurement.
-	LoneBias bool     `json:"lone_readers_bias"`
-	LoneWhy  string   `json:"lone_readers_why"`
-	Topology topology `json:"topology"`
+	LoneBias bool   `json:"lone_readers_bias"`
+	LoneWhy  string `json:"lone_readers_why"`
+	// MembarrierIdleNs and MembarrierBusyNs are what one membarrier(2)
+	// call, the fence a biased write lock pays for, costs with no other
+	// thread of the process running and with one running on another CPU
+	// (measureMembarrier); zero where not measured.
+	MembarrierIdleNs float64  `json:"membarrier_idle_ns,omitempty"`
+	MembarrierBusyNs float64  `json:"membarrier_busy_ns,omitempty"`
+	Topology         topology `json:"topology"`
 }
 
 // A topology is what the processor says of itself through CPUID, as
@@ -84,17 +90,20 @@ func describeMachine() machine {
 	if c.VM() {
 		t.Hypervisor = c.HypervisorVendorID.String() // "VendorUnknown" where cpuid has no name for it
 	}
+	idle, busy, _ := measureMembarrier()
 	return machine{
-		Fence:     fence,
-		FenceWhy:  why,
-		LoneBias:  lone,
-		LoneWhy:   loneWhy,
-		GOOS:      runtime.GOOS,
-		GOARCH:    runtime.GOARCH,
-		CPUs:      runtime.NumCPU(),
-		Model:     model,
-		GoVersion: runtime.Version(),
-		Topology:  t,
+		MembarrierIdleNs: idle,
+		MembarrierBusyNs: busy,
+		Fence:            fence,
+		FenceWhy:         why,
+		LoneBias:         lone,
+		LoneWhy:          loneWhy,
+		GOOS:             runtime.GOOS,
+		GOARCH:           runtime.GOARCH,
+		CPUs:             runtime.NumCPU(),
+		Model:            model,
+		GoVersion:        runtime.Version(),
+		Topology:         t,
 	}
 }
 
@@ -176,6 +185,12 @@ func writeCPUReport(w io.Writer, m machine, strategies []cpuStrategy) {
 	fmt.Fprintf(w, "CPUID (klauspost/cpuid/v2): %s\n", m.Topology)
 	fmt.Fprintf(w, "asm follows each per-CPU field with %d bytes of padding (asm.CacheLinePad)\n", asm.CacheLineSize)
 	fmt.Fprintf(w, "drwmutex fence (%s overrides): %s (%s)\n", drwmutex.FenceEnvVar, m.Fence, m.FenceWhy)
+	switch {
+	case m.MembarrierBusyNs > 0:
+		fmt.Fprintf(w, "membarrier(2) PRIVATE_EXPEDITED, which a biased write lock calls once or twice under the membarrier fence: %.0f ns a call with no other thread running, %.0f ns with one running on another CPU (median of 7 batches)\n", m.MembarrierIdleNs, m.MembarrierBusyNs)
+	case m.MembarrierIdleNs > 0:
+		fmt.Fprintf(w, "membarrier(2) PRIVATE_EXPEDITED, which a biased write lock calls once or twice under the membarrier fence: %.0f ns a call (one CPU or P: not measured with another thread running)\n", m.MembarrierIdleNs)
+	}
 	fmt.Fprintf(w, "drwmutex: a lone reader turns a mutex biased: %s\n", m.LoneWhy)
 	fmt.Fprintf(w, "CPU-number strategies (package asm; %s overrides):\n", asm.EnvVar)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
