@@ -152,7 +152,7 @@ func TestRaceDetectorParity(t *testing.T) {
 		for _, lk := range locks {
 			for _, procs := range []int{1, 2} {
 				t.Run(fmt.Sprintf("%s/%s/procs=%d", sc.name, lk.name, procs), func(t *testing.T) {
-					child := func() (out []byte, err error, reported bool) {
+					child := func() (reported bool, out []byte, err error) {
 						out, err = tests.RunInChild(t, []string{"GORACE=atexit_sleep_ms=0"}, func() {
 							runtime.GOMAXPROCS(procs)
 							l, rlocker := lk.new(t)
@@ -161,16 +161,16 @@ func TestRaceDetectorParity(t *testing.T) {
 							}
 							sc.run(l, rlocker)
 						})
-						return out, err, bytes.Contains(out, []byte("WARNING: DATA RACE"))
+						return bytes.Contains(out, []byte("WARNING: DATA RACE")), out, err
 					}
 					if !sc.racy {
-						if out, err, reported := child(); reported || err != nil {
+						if reported, out, err := child(); reported || err != nil {
 							t.Fatalf("a correct program failed under the race detector; exit %v, output:\n%s", err, out)
 						}
 						return
 					}
 					for try := 1; ; try++ {
-						out, err, reported := child()
+						reported, out, err := child()
 						if reported {
 							return
 						}
