@@ -30,7 +30,11 @@ import (
 // find their counter by P index, whatever CPU strategy package asm uses:
 // pinning to the P is what makes the plain add safe, and it also answers
 // "which slot". The strategy still chooses the slot of an RLocker handle,
-// and every slot under the atomic fence.
+// and every slot under the atomic fence. With Go 1.26 on linux/amd64,
+// RLock and RUnlock hold the P without pinning: their biased paths are
+// then single assembly functions (owned_amd64.s), which the scheduler
+// cannot preempt, and whose instructions the processor sees in the order
+// written, the plain add before the loads, with no compiler in between.
 //
 // The release side needs no barrier because x86 stores become visible in
 // program order and after every earlier load: a reader's critical section

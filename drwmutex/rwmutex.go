@@ -451,6 +451,18 @@ func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
 	var cpu int
 	switch {
 	case fenced.Load():
+		if ownedAsm && ownedOK {
+			// What follows, in assembly (owned_amd64.s), which holds
+			// the P without pinning and costs about half as much.
+			// It does nothing for a P beyond the slots.
+			switch rlockOwned(rw, r) {
+			case ownedDone:
+				return
+			case ownedMore:
+				rw.rlockStepBack()
+				return
+			}
+		}
 		cpu = asm.ProcPin()
 		if cpu <= r.mask {
 			// The membarrier fence (fence.go): a plain add to the
@@ -846,6 +858,15 @@ func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
 	var cpu int
 	switch {
 	case fenced.Load():
+		if ownedAsm && ownedOK {
+			switch runlockOwned(rw, r) {
+			case ownedDone:
+				return
+			case ownedMore:
+				rw.wakeWriter()
+				return
+			}
+		}
 		cpu = asm.ProcPin()
 		if cpu <= r.mask {
 			// As in rlockSlow. The decrement cannot be seen before
