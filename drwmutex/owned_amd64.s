@@ -15,18 +15,24 @@
 // must act on what it found, and ownedNot, having done nothing, when the
 // P's index is beyond the slots.
 
+// OWNED_SLOT loads rw into AX and r into BX, and the address of the
+// running P's slot into DX, or jumps to beyond if the P's index is beyond
+// the slots.
+#define OWNED_SLOT \
+	MOVQ	rw+0(FP), AX \
+	MOVQ	r+8(FP), BX \
+	MOVQ	(TLS), DX \
+	MOVQ	const_gM(DX), DX \
+	MOVQ	const_mP(DX), DX \
+	MOVLQSX	const_pID(DX), DX \
+	CMPQ	DX, readerSlots_mask(BX) \
+	JHI	beyond \
+	IMULQ	$slot__size, DX \
+	ADDQ	readerSlots_slots(BX), DX
+
 // func rlockOwned(rw *RWMutex, r *readerSlots) int
 TEXT ·rlockOwned(SB), NOSPLIT, $0-24
-	MOVQ	rw+0(FP), AX
-	MOVQ	r+8(FP), BX
-	MOVQ	(TLS), DX
-	MOVQ	const_gM(DX), DX
-	MOVQ	const_mP(DX), DX
-	MOVLQSX	const_pID(DX), DX
-	CMPQ	DX, readerSlots_mask(BX)
-	JHI	beyond
-	IMULQ	$slot__size, DX
-	ADDQ	readerSlots_slots(BX), DX
+	OWNED_SLOT
 	// The plain add, then the loads of hint and central, in this order,
 	// which the processor may not keep: it may let the loads pass the
 	// add, and the writer's membarrier is what orders them (fence.go).
@@ -48,16 +54,7 @@ beyond:
 
 // func runlockOwned(rw *RWMutex, r *readerSlots) int
 TEXT ·runlockOwned(SB), NOSPLIT, $0-24
-	MOVQ	rw+0(FP), AX
-	MOVQ	r+8(FP), BX
-	MOVQ	(TLS), DX
-	MOVQ	const_gM(DX), DX
-	MOVQ	const_mP(DX), DX
-	MOVLQSX	const_pID(DX), DX
-	CMPQ	DX, readerSlots_mask(BX)
-	JHI	beyond
-	IMULQ	$slot__size, DX
-	ADDQ	readerSlots_slots(BX), DX
+	OWNED_SLOT
 	// x86 makes the decrement visible after every load and store of the
 	// critical section; the load of state after it is ordered by the
 	// writer's membarrier (fence.go).
