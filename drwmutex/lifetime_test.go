@@ -2,6 +2,7 @@ package drwmutex
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -226,4 +227,52 @@ func TestWriterFoldsSplitsWithinASlot(t *testing.T) {
 		}
 	}
 	checkFolded(t, &rw, "the writers")
+}
+
+// TestOwnedCountersWrap moves every slot's owned counter and its base by
+// the same amount, its base to two below the largest int64, so that the
+// read locks that follow take the counter of their P past 2^63-1, where it
+// wraps. Only owned minus base counts (see slotCounters), so the count of
+// readers, exclusion and the fold must come out as anywhere else.
+func TestOwnedCountersWrap(t *testing.T) {
+	eachFence(t, func(t *testing.T) {
+		twoPs(t)
+		var rw RWMutex
+		makeBiased(t, &rw)
+		r := rw.readers.Load()
+		const start = math.MaxInt64 - 2
+		for i := range r.slots {
+			// Both by the same amount, keeping what the slot holds.
+			s := &r.slots[i]
+			shift := start - s.base.Load()
+			atomic.AddInt64(&s.owned, shift)
+			s.base.Add(shift)
+		}
+		wrapped := false
+		for k := 1; k <= 8; k++ {
+			for range k {
+				rw.RLock()
+			}
+			for i := range r.slots {
+				wrapped = wrapped || atomic.LoadInt64(&r.slots[i].owned) < 0
+			}
+			if n := rw.readerCount(); n != int64(k) {
+				t.Fatalf("with %d read locks held across the wrap the count is %d", k, n)
+			}
+			if rw.TryLock() {
+				t.Fatalf("TryLock succeeded beside %d read locks", k)
+			}
+			for range k {
+				rw.RUnlock()
+			}
+			if n := rw.readerCount(); n != 0 {
+				t.Fatalf("after releasing %d read locks the count is %d", k, n)
+			}
+		}
+		if fenced.Load() && !wrapped {
+			t.Fatalf("no owned counter wrapped with 8 read locks held: they did not go through them")
+		}
+		cycle(rw.Lock, rw.Unlock)
+		checkFolded(t, &rw, "read locks across the wrap and a writer")
+	})
 }

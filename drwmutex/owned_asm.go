@@ -12,8 +12,9 @@ import (
 
 // The offsets, in the runtime's structures of Go 1.26 on amd64, through
 // which owned_amd64.s finds the running P's index (g.m, m.p, p.id), and
-// those that ownedOK checks them with. TestRuntimeOffsets compares every
-// one with the test binary's debugging information. The build constraint
+// those that checkOffsets checks them with. TestRuntimeOffsets compares
+// every one with the debugging information of a program built by the same
+// toolchain. The build constraint
 // keeps every other Go release on the Go paths, which find the P by
 // procPin.
 const (
