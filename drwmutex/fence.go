@@ -132,6 +132,9 @@ func Fence() (name, why string) {
 func prepareInBackground() {
 	if !prepared.Load() && prepared.CompareAndSwap(false, true) {
 		go func() {
+			if preparing != nil {
+				preparing()
+			}
 			chooseFence()
 			chooseLone()
 			// Not in race builds: run beside a program's first read
@@ -148,6 +151,11 @@ func prepareInBackground() {
 }
 
 var prepared atomic.Bool
+
+// preparing, if set, runs first on prepareInBackground's goroutine. Only
+// tests set it, before a process's first lock call, to hold the
+// preparation back and show that no lock call waits for it.
+var preparing func()
 
 // loneBias is set when, under the membarrier fence, a read lock through a
 // P's owned counter measured cheaper on this machine than one through
