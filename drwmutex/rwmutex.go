@@ -1010,7 +1010,7 @@ func (rw *RWMutex) acquireQueued() {
 			continue
 		}
 		if rw.state.Load() >= oneWaiting {
-			rw.admitWaiting()
+			rw.admitWaiting(false)
 			continue
 		}
 		if rw.central.CompareAndSwap(c, announced(c)) {
@@ -1247,7 +1247,8 @@ func (rw *RWMutex) Unlock() {
 // central leaves a slot above zero), so central alone never falls below zero
 // but by misuse.
 func (rw *RWMutex) release() {
-	if b := rw.budget.Load(); b != 0 {
+	b := rw.budget.Load()
+	if b != 0 {
 		// A mutex whose every read lock spends the budget (a nil hint),
 		// read fewer than rebiasAfter times since the last writer, is
 		// written too often for lone readers to gain from turning it
@@ -1276,7 +1277,7 @@ func (rw *RWMutex) release() {
 	// held the lock did so before this load: it registered and then
 	// found the mark, which this add removed.
 	if rw.state.Load() != 0 {
-		rw.wakeWaiters()
+		rw.wakeWaiters(b < rebiasAfter)
 	}
 }
 
@@ -1294,9 +1295,11 @@ func releaseMisuse(v int64) {
 // it lets in the readers that blocked on the writer and wakes the writer
 // that sleeps until it leaves. By now another writer may hold the lock and
 // the registrations may be for it; admitWaiting then leaves the readers to
-// that writer's release, and the woken writer goes back to sleep.
-func (rw *RWMutex) wakeWaiters() {
-	rw.admitWaiting()
+// that writer's release, and the woken writer goes back to sleep. The
+// release sets handoff where the budget shows the mutex unbiased since the
+// writer before (see admitWaiting).
+func (rw *RWMutex) wakeWaiters(handoff bool) {
+	rw.admitWaiting(handoff && rw.state.Load()&writerSleeps == 0)
 	for {
 		old := rw.state.Load()
 		if old&writerSleeps == 0 {
@@ -1319,7 +1322,20 @@ func (rw *RWMutex) wakeWaiters() {
 // there, before central shows the writer, and that release writes central
 // before it looks at state, so it finds them (or whoever took them since
 // admits them).
-func (rw *RWMutex) admitWaiting() {
+//
+// With handoff set, the last reader released takes over the caller's P at
+// once, and the caller goes to the back of that P's run queue, where an idle
+// P may take it. Otherwise the reader would wait on the P of a writer that
+// runs on, still counted as holding the lock, and the writer's next Lock
+// would sleep until the reader had run: on two Ps, a writer and a reader
+// then take turns on one P, each write costing two sleeps and wake-ups,
+// until the idle P steals one of them (docs/benchmarks.md, "1% writes at
+// two Ps"). A writer's release hands off only where the mutex stayed
+// unbiased since the writer before, written too often to turn biased (on
+// mutexes that turn biased between writes the handoff measured slower),
+// and not while a writer sleeps in line, whose wake-up, after this, would
+// wait for the reader; a queued writer, which holds writers, does not.
+func (rw *RWMutex) admitWaiting(handoff bool) {
 	for {
 		old := rw.state.Load()
 		n := old / oneWaiting
@@ -1336,8 +1352,8 @@ func (rw *RWMutex) admitWaiting() {
 				break // and look again: the writer may have gone
 			}
 			if rw.central.CompareAndSwap(c, c+n*countUnit) {
-				for range n {
-					semrelease(&rw.readerSem, false, 1)
+				for i := range n {
+					semrelease(&rw.readerSem, handoff && i == n-1, 1)
 				}
 				return
 			}

@@ -316,3 +316,38 @@ func TestWriteOnlyFastPath(t *testing.T) {
 	}
 	checkQuiet(t, &rw, "1000 writers")
 }
+
+// TestReleaseHandsThePToTheAdmittedReader checks the handoff of
+// admitWaiting: on one P, a writer's Unlock that admits a reader blocked on
+// it lets that reader run before Unlock returns, when the mutex stayed
+// unbiased since the writer before, and leaves it waiting for the P when the
+// mutex had turned biased in between. Without the handoff a writer that runs
+// on keeps the reader, counted as holding the lock, off its P, and its next
+// Lock sleeps until the reader has run (see admitWaiting).
+func TestReleaseHandsThePToTheAdmittedReader(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, biasedBefore := range []bool{false, true} {
+		t.Run(fmt.Sprint("biasedBefore=", biasedBefore), func(t *testing.T) {
+			var rw RWMutex
+			rw.Lock()
+			if biasedBefore {
+				presetBudget(&rw, rebiasAfter) // as the read locks that turned it biased
+			}
+			var ran atomic.Bool
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				rw.RLock()
+				ran.Store(true)
+				rw.RUnlock()
+			}()
+			waitState(t, &rw, oneWaiting, done)
+			rw.Unlock()
+			if got := ran.Load(); got == biasedBefore {
+				t.Errorf("the reader had run when Unlock returned: %v, want %v", got, !biasedBefore)
+			}
+			<-done
+			checkQuiet(t, &rw, "the reader left")
+		})
+	}
+}
