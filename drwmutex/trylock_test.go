@@ -98,9 +98,6 @@ func TestTryRLockFailsOnlyForWriters(t *testing.T) {
 	})
 }
 
-// stallEnv makes the child of TestNoLockCallWaitsForPreparation run.
-const stallEnv = "READMOSTLY_TEST_STALL"
-
 // TestNoLockCallWaitsForPreparation holds back, in a fresh process, the
 // goroutine that decides the fence and runs CPU detection, and meanwhile
 // makes every kind of lock call on a mutex that turns biased: the 1024th
@@ -112,11 +109,7 @@ const stallEnv = "READMOSTLY_TEST_STALL"
 // (docs/benchmarks.md). Held back, such a wait would never end, so a
 // watchdog turns it into a failure; nothing here is timed.
 func TestNoLockCallWaitsForPreparation(t *testing.T) {
-	if os.Getenv(stallEnv) != "" {
-		stallChild()
-		return
-	}
-	out, err := tests.RunInChild(t, []string{stallEnv + "=1"}, func() {})
+	out, err := tests.RunInChild(t, nil, stallChild)
 	if err != nil || !strings.Contains(string(out), "lock calls returned") {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
