@@ -27,19 +27,47 @@ const (
 	pM      = 48  // runtime.p.m
 )
 
-// ownedAsm tells rlockSlow and runlockSlow that the assembly is there; they
-// use it while ownedOK holds.
+// ownedAsm tells the tests that the assembly is there; it runs while
+// ownedOK holds.
 const ownedAsm = true
 
 // ownedOK is set when the offsets above are those of the running
 // program's runtime (see checkOffsets). Otherwise the Go paths run.
 var ownedOK = checkOffsets()
 
+// rlockSlow and runlockSlow are RLock's and RUnlock's slow paths. They are
+// methods, as a call to a method costs the inliner one node less than one
+// to a function, which RLock and RUnlock do not have to spare, and the
+// assembler cannot name a method; so each calls its assembly, with nothing
+// to save around the call or to do after it.
+//
+//go:nosplit
+//go:noinline
+func (rw *RWMutex) rlockSlow(h unsafe.Pointer) { rlockSlowAsm(rw, h) }
+
+//go:nosplit
+//go:noinline
+func (rw *RWMutex) runlockSlow(h unsafe.Pointer) { runlockSlowAsm(rw, h) }
+
+// rlockSlowAsm and runlockSlowAsm, in owned_amd64.s, take and release the
+// membarrier fence's biased read lock through the running P's owned
+// counter, and jump to rlockSlowGo or runlockSlowGo for everything else.
+//
 //go:noescape
-func rlockOwned(rw *RWMutex, r *readerSlots) int
+func rlockSlowAsm(rw *RWMutex, h unsafe.Pointer)
 
 //go:noescape
-func runlockOwned(rw *RWMutex, r *readerSlots) int
+func runlockSlowAsm(rw *RWMutex, h unsafe.Pointer)
+
+// rlockStepBackOf and wakeWriterOf are where the assembly goes on, by a
+// jump, when a biased read lock found a writer or the mutex unbiased and
+// took itself out again, and when a release found the writer asleep.
+//
+//lint:ignore U1000 the assembly jumps here
+func rlockStepBackOf(rw *RWMutex) { rw.rlockStepBack() }
+
+//lint:ignore U1000 the assembly jumps here
+func wakeWriterOf(rw *RWMutex) { rw.wakeWriter() }
 
 // getg returns the running goroutine's g.
 func getg() unsafe.Pointer

@@ -109,14 +109,19 @@ func TestRuntimeOffsets(t *testing.T) {
 	}
 }
 
-// TestOwnedAssembly checks the assembly's three outcomes against the
-// counters: a read lock taken and released through the running P's owned
-// counter; a read lock that finds a writer and takes itself out again, and
-// a release that finds the writer asleep; and a P whose index is beyond
-// the slots, for which it does nothing.
+// TestOwnedAssembly checks each way out of the assembly's rlockSlowAsm and
+// runlockSlowAsm against the counters: a read lock taken and released
+// through the running P's owned counter; a read lock that finds a writer
+// present, takes itself out of the owned counter and waits, and one that
+// finds its hint gone stale and retakes the lock through central; a
+// release that finds the writer asleep and wakes it; and a P whose index
+// is beyond the slots, which the Go path counts atomically.
 func TestOwnedAssembly(t *testing.T) {
 	if !ownedOK {
 		t.Fatal("checkOffsets rejected the runtime's layout")
+	}
+	if name, why := Fence(); name != fenceMembarrier {
+		t.Skipf("the membarrier fence is not in use here: %s", why)
 	}
 	owned := func(r *readerSlots) (sum int64) {
 		for i := range r.slots {
@@ -126,34 +131,70 @@ func TestOwnedAssembly(t *testing.T) {
 	}
 	var rw RWMutex
 	r := rw.slots()
-	rw.hint = unsafe.Pointer(r)
-	if got := rlockOwned(&rw, r); got != ownedDone || owned(r) != 1 {
-		t.Fatalf("rlockOwned: %d, owned counters sum to %d; want %d and 1", got, owned(r), ownedDone)
+	h := unsafe.Pointer(r)
+	rw.hint = h
+	rlockSlowAsm(&rw, h)
+	if owned(r) != 1 || centralCount(&rw) != 0 {
+		t.Fatalf("rlockSlowAsm: owned counters sum to %d, central counts %d; want 1 and 0", owned(r), centralCount(&rw))
 	}
-	if got := runlockOwned(&rw, r); got != ownedDone || owned(r) != 0 {
-		t.Fatalf("runlockOwned: %d, owned counters sum to %d; want %d and 0", got, owned(r), ownedDone)
+	runlockSlowAsm(&rw, h)
+	if owned(r) != 0 {
+		t.Fatalf("runlockSlowAsm: owned counters sum to %d, want 0", owned(r))
 	}
 
+	// A writer present: the reader takes itself out and waits, counted
+	// in state, until the writer's release admits it through central.
 	rw.central.Store(-writerMark)
-	if got := rlockOwned(&rw, r); got != ownedMore || owned(r) != 0 {
-		t.Errorf("rlockOwned beside a writer: %d, owned counters sum to %d; want %d and 0", got, owned(r), ownedMore)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rlockSlowAsm(&rw, h)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); rw.state.Load() != oneWaiting; {
+		if time.Now().After(deadline) {
+			t.Fatalf("in 10 s the reader did not wait for the writer: state %#x", rw.state.Load())
+		}
+		runtime.Gosched()
+	}
+	if owned(r) != 0 {
+		t.Errorf("rlockSlowAsm beside a writer: owned counters sum to %d while it waits, want 0", owned(r))
 	}
 	rw.central.Store(0)
+	rw.admitWaiting(false)
+	<-done
+	if owned(r) != 0 || centralCount(&rw) != 1 {
+		t.Errorf("admitted reader: owned counters sum to %d, central counts %d; want 0 and 1", owned(r), centralCount(&rw))
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	rw.central.Store(0)
+
+	// A stale hint: the mutex turned unbiased after the caller loaded
+	// it. The reader takes itself out and retakes the lock as RLock
+	// now would, through central.
 	rw.hint = unsafe.Pointer(&rw)
-	if got := rlockOwned(&rw, r); got != ownedMore || owned(r) != 0 {
-		t.Errorf("rlockOwned on an unbiased mutex: %d, owned counters sum to %d; want %d and 0", got, owned(r), ownedMore)
+	rlockSlowAsm(&rw, h)
+	if owned(r) != 0 || centralCount(&rw) != 1 {
+		t.Fatalf("rlockSlowAsm with a stale hint: owned counters sum to %d, central counts %d; want 0 and 1", owned(r), centralCount(&rw))
 	}
-	rw.hint = unsafe.Pointer(r)
-	rlockOwned(&rw, r)
+	rw.central.Store(0)
+	rw.hint = h
+
+	// A release that finds the writer asleep wakes it: it clears the
+	// bit and releases the writer's semaphore, which a writer would be
+	// waiting on; none is here, so the test takes the release back.
+	rlockSlowAsm(&rw, h)
 	rw.state.Store(sleeping)
-	if got := runlockOwned(&rw, r); got != ownedMore || owned(r) != 0 {
-		t.Errorf("runlockOwned with the writer asleep: %d, owned counters sum to %d; want %d and 0", got, owned(r), ownedMore)
+	runlockSlowAsm(&rw, h)
+	if owned(r) != 0 || rw.state.Load() != 0 {
+		t.Fatalf("runlockSlowAsm with the writer asleep: owned counters sum to %d, state %#x; want 0 and 0", owned(r), rw.state.Load())
 	}
-	rw.state.Store(0)
+	semacquire(&rw.writerSem) // released with the bit cleared
 
 	// One slot, so that P 1 is beyond it: two goroutines that spin at once
 	// hold both Ps, so one of them soon calls on P 1; each outcome must
-	// match what its counter shows. A deadline keeps a machine too busy to
+	// match what its counters show. A deadline keeps a machine too busy to
 	// run them at once from hanging the test.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	var wg sync.WaitGroup
@@ -165,16 +206,19 @@ func TestOwnedAssembly(t *testing.T) {
 			defer wg.Done()
 			var rw RWMutex
 			one := &readerSlots{slots: make([]slot, 1), mask: 0}
+			rw.readers.Store(one)
 			rw.hint = unsafe.Pointer(one)
+			s := &one.slots[0]
 			for i := 0; !beyond.Load(); i++ {
-				before := one.slots[0].owned
-				switch got := rlockOwned(&rw, one); {
-				case got == ownedNot && one.slots[0].owned == before:
+				rlockSlowAsm(&rw, rw.hint)
+				switch {
+				case s.count.Load() == 1 && s.owned == 0:
 					beyond.Store(true)
-				case got == ownedDone && one.slots[0].owned == before+1:
-					one.slots[0].owned--
+					s.count.Add(-1)
+				case s.count.Load() == 0 && s.owned == 1:
+					s.owned--
 				default:
-					t.Errorf("rlockOwned: %d, and the counter went from %d to %d", got, before, one.slots[0].owned)
+					t.Errorf("rlockSlowAsm: the slot's atomic counter is %d, its owned one %d; want one of them 1", s.count.Load(), s.owned)
 					return
 				}
 				if i%1024 == 0 && time.Now().After(deadline) {

@@ -2,10 +2,19 @@
 
 package drwmutex
 
-// Without owned_amd64.s the Go paths of rlockSlow and runlockSlow do all.
+import "unsafe"
+
+// Without owned_amd64.s the Go paths do all.
 const ownedAsm = false
 
 var ownedOK = false
 
-func rlockOwned(*RWMutex, *readerSlots) int   { return ownedNot }
-func runlockOwned(*RWMutex, *readerSlots) int { return ownedNot }
+// rlockSlow and runlockSlow are RLock's and RUnlock's slow paths, the Go
+// ones. They are not inlined, so that RLock and RUnlock stay within the
+// inliner's budget.
+//
+//go:noinline
+func (rw *RWMutex) rlockSlow(h unsafe.Pointer) { rlockSlowGo(rw, h) }
+
+//go:noinline
+func (rw *RWMutex) runlockSlow(h unsafe.Pointer) { runlockSlowGo(rw, h) }

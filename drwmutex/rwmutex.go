@@ -412,19 +412,23 @@ func (rw *RWMutex) RLock() {
 func (rw *RWMutex) rlockRace() {
 	raceDisable()
 	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64(rw.centralWord(), 1) >= 2 {
-		rw.rlockSlow(h)
+		rlockSlowGo(rw, h)
 	}
 	raceEnable()
 	raceAcquire(unsafe.Pointer(&rw.readerSem))
 }
 
-// rlockSlow takes the read lock that RLock's fast path did not take, given
-// the hint that the fast path loaded: the mutex's slots, the mutex itself if
-// the fast path counted the reader in central and found a writer, another
-// reader, or a count below zero, or nil. It added nothing but in the second
-// case. The two common cases, readers that overlap and biased readers, are
-// spelled out here rather than called.
-func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
+// rlockSlowGo takes the read lock that RLock's fast path did not take,
+// given the hint that the fast path loaded: the mutex's slots, the mutex
+// itself if the fast path counted the reader in central and found a writer,
+// another reader, or a count below zero, or nil. It added nothing but in
+// the second case. The two common cases, readers that overlap and biased
+// readers, are spelled out here rather than called. RLock reaches it
+// through rlockSlow, which on linux/amd64 first runs the assembly of
+// owned_amd64.s: that takes a biased read lock through the P's owned
+// counter itself, and jumps here for everything else. A function, not a
+// method, because the assembler can name only functions.
+func rlockSlowGo(rw *RWMutex, h unsafe.Pointer) {
 	if h == unsafe.Pointer(rw) {
 		// The add's result is gone, but central tells what matters: a
 		// writer present now, which the reader steps back for, or none,
@@ -447,22 +451,12 @@ func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
 	raceLoaded(r)
 	// asm.Current, with its PID case spelled out so that ProcPin and
 	// ProcUnpin inline here; a helper doing the same could not inline,
-	// and the call would cost what this saves. runlockSlow repeats it.
+	// and the call would cost what this saves. runlockSlowGo repeats it.
 	var cpu int
 	switch {
 	case fenced.Load():
-		if ownedAsm && ownedOK {
-			// What follows, in assembly (owned_amd64.s), which holds
-			// the P without pinning and costs about half as much.
-			// It does nothing for a P beyond the slots.
-			switch rlockOwned(rw, r) {
-			case ownedDone:
-				return
-			case ownedMore:
-				rw.rlockStepBack()
-				return
-			}
-		}
+		// What owned_amd64.s's rlockSlowAsm does for a P within the
+		// slots, where it runs.
 		cpu = asm.ProcPin()
 		if cpu <= r.mask {
 			// The membarrier fence (fence.go): a plain add to the
@@ -512,7 +506,7 @@ func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
 	}
 }
 
-// rlockOther is rlockSlow's for a nil hint, and for one copied from
+// rlockOther is rlockSlowGo's for a nil hint, and for one copied from
 // another mutex.
 func (rw *RWMutex) rlockOther(h unsafe.Pointer) {
 	if h == nil {
@@ -839,16 +833,17 @@ func (rw *RWMutex) runlockRace() {
 	raceReleaseMerge(unsafe.Pointer(&rw.writerSem))
 	raceDisable()
 	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(rw) || atomic.AddUint64(rw.centralWord(), ^uint64(0)) >= 1<<63 {
-		rw.runlockSlow(h)
+		runlockSlowGo(rw, h)
 	}
 	raceEnable()
 }
 
-// runlockSlow releases the read lock that RUnlock's fast path did not
-// release, given the hint that the fast path loaded, as rlockSlow does:
+// runlockSlowGo releases the read lock that RUnlock's fast path did not
+// release, given the hint that the fast path loaded, as rlockSlowGo does:
 // only if it is the mutex itself did the fast path release it, through
-// central, and find a writer or a count below zero.
-func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
+// central, and find a writer or a count below zero. RUnlock reaches it
+// through runlockSlow, as RLock does rlockSlowGo.
+func runlockSlowGo(rw *RWMutex, h unsafe.Pointer) {
 	r := rw.readers.Load()
 	if h == nil || h != unsafe.Pointer(r) {
 		rw.runlockUnbiased(h)
@@ -858,18 +853,9 @@ func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
 	var cpu int
 	switch {
 	case fenced.Load():
-		if ownedAsm && ownedOK {
-			switch runlockOwned(rw, r) {
-			case ownedDone:
-				return
-			case ownedMore:
-				rw.wakeWriter()
-				return
-			}
-		}
 		cpu = asm.ProcPin()
 		if cpu <= r.mask {
-			// As in rlockSlow. The decrement cannot be seen before
+			// As in rlockSlowGo. The decrement cannot be seen before
 			// the critical section's loads and stores: x86 keeps
 			// stores in order after them.
 			r.at(cpu).owned--
@@ -890,7 +876,7 @@ func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
 	rw.runlockSlot(&r.at(cpu).count)
 }
 
-// runlockUnbiased is runlockSlow's for a hint other than the slots.
+// runlockUnbiased is runlockSlowGo's for a hint other than the slots.
 func (rw *RWMutex) runlockUnbiased(h unsafe.Pointer) {
 	switch h {
 	case unsafe.Pointer(rw):
