@@ -191,20 +191,30 @@ var (
 	loneDecided atomic.Bool
 )
 
+// loneRounds batches of loneBatch read locks each measure each path for
+// loneBias: about 3 ms on the preparation's goroutine, once per process. On
+// a busy 2-vCPU guest, 7 batches of 2000 decided "no" in 6 processes of 20,
+// each by a ratio just over the margin, and these in 1 of 20
+// (docs/benchmarks.md).
+const (
+	loneRounds = 21
+	loneBatch  = 4000
+)
+
 // decideLone measures both read paths, if the membarrier fence is in use,
 // and sets loneBias.
 func decideLone() string {
 	if name, _ := Fence(); name != fenceMembarrier {
 		return "no: the atomic fence leaves a locked add in every read lock"
 	}
-	biasedNs, centralNs := measureReadPairs(7, 2000)
+	biasedNs, centralNs := measureReadPairs(loneRounds, loneBatch)
 	lone := biasedNs < loneMargin*centralNs
 	loneBias.Store(lone)
 	verdict := "no"
 	if lone {
 		verdict = "yes"
 	}
-	return fmt.Sprintf("%s: RLock+RUnlock %.1f ns through a P's owned counter, %.1f ns through central (best of 7 batches)", verdict, biasedNs, centralNs)
+	return fmt.Sprintf("%s: RLock+RUnlock %.1f ns through a P's owned counter, %.1f ns through central (best of %d batches)", verdict, biasedNs, centralNs, loneRounds)
 }
 
 // measureReadPairs returns the best time, over rounds batches of n pairs
