@@ -192,10 +192,9 @@ var (
 )
 
 // loneRounds batches of loneBatch read locks each measure each path for
-// loneBias: about 3 ms on the preparation's goroutine, once per process. On
-// a busy 2-vCPU guest, 7 batches of 2000 decided "no" in 6 processes of 20,
-// each by a ratio just over the margin, and these in 1 of 20
-// (docs/benchmarks.md).
+// loneBias, once per process, on the preparation's goroutine. Fewer and
+// shorter batches let a busy machine's noise decide the verdict in many
+// processes (docs/benchmarks.md, "The owned path without a Go frame").
 const (
 	loneRounds = 21
 	loneBatch  = 4000
