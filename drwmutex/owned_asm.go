@@ -52,11 +52,9 @@ func (rw *RWMutex) runlockSlow(h unsafe.Pointer) { runlockSlowAsm(rw, h) }
 // rlockSlowAsm and runlockSlowAsm, in owned_amd64.s, take and release the
 // membarrier fence's biased read lock through the running P's owned
 // counter, and jump to rlockSlowGo or runlockSlowGo for everything else.
-//
-//go:noescape
+// Not noescape: what they jump to stores rw where the heap reaches it.
 func rlockSlowAsm(rw *RWMutex, h unsafe.Pointer)
 
-//go:noescape
 func runlockSlowAsm(rw *RWMutex, h unsafe.Pointer)
 
 // rlockStepBackOf and wakeWriterOf are where the assembly goes on, by a

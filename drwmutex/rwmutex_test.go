@@ -541,6 +541,32 @@ func exclusionHammer(t *testing.T) {
 	})
 }
 
+// slowLocal takes and releases a read lock of a mutex of its own through
+// RLock's and RUnlock's slow paths alone, with the nil hint of a fresh
+// mutex, which they count in central.
+//
+//go:noinline
+func slowLocal() {
+	var rw RWMutex
+	rw.rlockSlow(nil)
+	rw.runlockSlow(nil)
+}
+
+// TestSlowPathsKeepTheMutexInTheHeap checks that the compiler sees the
+// mutex escape through RLock's and RUnlock's slow paths. They store its
+// address where the heap and other goroutines reach it (the slots' RLocker
+// handles, the runtime's semaphore queues), and a goroutine's stack moves
+// when it grows, so a mutex left on the stack would leave those pointing at
+// the stack it had. The compiler knows this only from the slow paths' Go
+// declarations: the assembly's must not be marked noescape. (RLock's own
+// atomic load of the hint also moves a mutex to the heap today; this does
+// not count on it.)
+func TestSlowPathsKeepTheMutexInTheHeap(t *testing.T) {
+	if n := testing.AllocsPerRun(100, slowLocal); n != 1 {
+		t.Errorf("a local mutex locked through the slow paths: %v allocations per run, want 1 (the mutex, moved to the heap)", n)
+	}
+}
+
 func TestNoAllocationsAfterFirstUse(t *testing.T) {
 	var rw RWMutex
 	makeBiased(t, &rw) // the one allocation: the slots
