@@ -38,16 +38,32 @@ var ownedOK = checkOffsets()
 // rlockSlow and runlockSlow are RLock's and RUnlock's slow paths. They are
 // methods, as a call to a method costs the inliner one node less than one
 // to a function, which RLock and RUnlock do not have to spare, and the
-// assembler cannot name a method; so each calls its assembly, with nothing
-// to save around the call or to do after it.
+// assembler cannot name a method. Each calls its assembly only where that
+// may take the owned path, a hint other than the mutex itself under the
+// membarrier fence (the assembly checks the rest), and the Go slow path
+// straight otherwise: through the assembly, the Go function would be two
+// calls deeper, behind the ABI0 wrapper that the assembly's jump reaches it
+// through.
 //
 //go:nosplit
 //go:noinline
-func (rw *RWMutex) rlockSlow(h unsafe.Pointer) { rlockSlowAsm(rw, h) }
+func (rw *RWMutex) rlockSlow(h unsafe.Pointer) {
+	if h != unsafe.Pointer(rw) && fenced.Load() {
+		rlockSlowAsm(rw, h)
+		return
+	}
+	rlockSlowGo(rw, h)
+}
 
 //go:nosplit
 //go:noinline
-func (rw *RWMutex) runlockSlow(h unsafe.Pointer) { runlockSlowAsm(rw, h) }
+func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
+	if h != unsafe.Pointer(rw) && fenced.Load() {
+		runlockSlowAsm(rw, h)
+		return
+	}
+	runlockSlowGo(rw, h)
+}
 
 // rlockSlowAsm and runlockSlowAsm, in owned_amd64.s, take and release the
 // membarrier fence's biased read lock through the running P's owned
