@@ -5,12 +5,14 @@
 
 // The membarrier fence's biased read paths (see rlockSlowGo and
 // runlockSlowGo, whose Go versions these repeat): RLock's and RUnlock's slow
-// paths themselves, which RLock and RUnlock call with the hint they loaded.
+// paths themselves, which rlockSlow and runlockSlow call with the hint that
+// RLock or RUnlock loaded, under the membarrier fence, for a hint other
+// than the mutex itself (which they send to the Go paths).
 // Each takes or releases a biased read lock through the running P's owned
 // counter and returns, and jumps to Go for everything else: to the Go slow
-// path, having done nothing, for a hint other than the slots, the atomic
-// fence (or the offsets rejected: ownedOK), or a P whose index is beyond
-// the slots; to rlockStepBackOf after a read lock that found a writer or
+// path, having done nothing, for a hint other than the slots, offsets that
+// checkOffsets rejected (ownedOK), or a P whose index is beyond the slots;
+// to rlockStepBackOf after a read lock that found a writer or
 // the mutex unbiased and took itself out again; to wakeWriterOf after a
 // release that found the writer asleep. A jump, not a call, so that the
 // Go function returns straight to RLock's or RUnlock's caller: the call
@@ -25,20 +27,17 @@
 // that owned_asm.go declares and checks (ownedOK).
 
 // OWNED_SLOT loads rw into AX and the hint into BX, and, if the hint is
-// the mutex's slots and the fence and the offsets allow, the address of
-// the running P's slot into DX; otherwise, and for a P beyond the slots,
-// it jumps to golang. The order of the tests is rlockSlowGo's.
+// the mutex's slots and the offsets were accepted, the address of the
+// running P's slot into DX; otherwise, and for a P beyond the slots, it
+// jumps to golang. The order of the tests is rlockSlowGo's, less the two
+// that the callers made (a hint other than rw, the membarrier fence).
 #define OWNED_SLOT \
 	MOVQ	rw+0(FP), AX \
 	MOVQ	h+8(FP), BX \
-	CMPQ	BX, AX \
-	JEQ	golang \
 	TESTQ	BX, BX \
 	JEQ	golang \
 	CMPQ	RWMutex_readers(AX), BX \
 	JNE	golang \
-	CMPL	·fenced(SB), $0 \
-	JEQ	golang \
 	CMPB	·ownedOK(SB), $0 \
 	JEQ	golang \
 	MOVQ	(TLS), DX \

@@ -68,7 +68,9 @@ func (rw *RWMutex) runlockSlow(h unsafe.Pointer) {
 // rlockSlowAsm and runlockSlowAsm, in owned_amd64.s, take and release the
 // membarrier fence's biased read lock through the running P's owned
 // counter, and jump to rlockSlowGo or runlockSlowGo for everything else.
-// Not noescape: what they jump to stores rw where the heap reaches it.
+// They are called only under the membarrier fence, with h not rw. Not
+// noescape: what they jump to stores rw where the heap reaches it
+// (TestAssemblyKeepsTheMutexInTheHeap).
 func rlockSlowAsm(rw *RWMutex, h unsafe.Pointer)
 
 func runlockSlowAsm(rw *RWMutex, h unsafe.Pointer)

@@ -230,3 +230,24 @@ func TestOwnedAssembly(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// asmLocal takes and releases a read lock of a mutex of its own through
+// the assembly alone, with the nil hint of a fresh mutex, which it sends to
+// the Go paths by a jump.
+//
+//go:noinline
+func asmLocal() {
+	var rw RWMutex
+	rlockSlowAsm(&rw, nil)
+	runlockSlowAsm(&rw, nil)
+}
+
+// TestAssemblyKeepsTheMutexInTheHeap is TestSlowPathsKeepTheMutexInTheHeap
+// for the assembly's declarations, which the compiler cannot see through:
+// marked noescape, they would let it keep the mutex on the stack, though
+// the Go paths they jump to store its address where the heap reaches it.
+func TestAssemblyKeepsTheMutexInTheHeap(t *testing.T) {
+	if n := testing.AllocsPerRun(100, asmLocal); n != 1 {
+		t.Errorf("a local mutex locked through the assembly: %v allocations per run, want 1 (the mutex, moved to the heap)", n)
+	}
+}

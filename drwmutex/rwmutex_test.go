@@ -557,10 +557,10 @@ func slowLocal() {
 // address where the heap and other goroutines reach it (the slots' RLocker
 // handles, the runtime's semaphore queues), and a goroutine's stack moves
 // when it grows, so a mutex left on the stack would leave those pointing at
-// the stack it had. The compiler knows this only from the slow paths' Go
-// declarations: the assembly's must not be marked noescape. (RLock's own
-// atomic load of the hint also moves a mutex to the heap today; this does
-// not count on it.)
+// the stack it had. The compiler knows this only from the slow paths'
+// declarations (TestAssemblyKeepsTheMutexInTheHeap checks the assembly's).
+// RLock's own atomic load of the hint also moves a mutex to the heap today;
+// this does not count on it.
 func TestSlowPathsKeepTheMutexInTheHeap(t *testing.T) {
 	if n := testing.AllocsPerRun(100, slowLocal); n != 1 {
 		t.Errorf("a local mutex locked through the slow paths: %v allocations per run, want 1 (the mutex, moved to the heap)", n)
