@@ -50,3 +50,27 @@ func setLoneBias(t testing.TB, on bool) {
 	loneBias.Store(on)
 	t.Cleanup(func() { loneBias.Store(prev) })
 }
+
+// setClock makes clock call read for the rest of the test, so that whether
+// a writer leaves a mutex biased (keepBias) depends on what the test says
+// the time is.
+func setClock(t testing.TB, read func() int64) {
+	prev := clock.Load()
+	clock.Store(&read)
+	t.Cleanup(func() { clock.Store(prev) })
+}
+
+// frozenClock is the clock of every test that does not set one: time never
+// passes, so no bias has stood as long as it took to earn, and every writer
+// makes the mutex unbiased, as the tests of the mode switch expect however
+// slowly the machine runs them. Benchmarks run on the runtime's clock
+// (realClock).
+func frozenClock() int64 { return 1 }
+
+// realClock puts the runtime's clock back for a benchmark.
+func realClock(b *testing.B) {
+	prev := clock.Load()
+	read := nanotime
+	clock.Store(&read)
+	b.Cleanup(func() { clock.Store(prev) })
+}

@@ -42,3 +42,11 @@ func doSpin()
 //
 //go:linkname fatal sync.fatal
 func fatal(msg string)
+
+// nanotime is the runtime's monotonic clock in nanoseconds, the one behind
+// time.Now's monotonic reading, without the wall-clock reading that
+// time.Now also takes. The runtime keeps it linkable for the same reason as
+// the semaphores.
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64

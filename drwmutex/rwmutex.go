@@ -12,12 +12,15 @@
 // to one counter, for code that wants the reader pinned to the slot it took.
 //
 // Per-CPU counters pay off only while writers are rare and readers run in
-// parallel, so an RWMutex has two modes. Every Lock switches it to one
+// parallel, so an RWMutex has two modes. A Lock switches it to one
 // shared counter, counted the way sync.RWMutex counts, with RLock and
 // RUnlock inlined into the caller as sync.RWMutex's are; the 1024th read
 // lock with no writer in between that finds another reader holding the lock
-// switches it back to the per-CPU counters. A mutex that is written often,
-// or read by one goroutine at a time, therefore costs about what
+// switches it back to the per-CPU counters. A Lock leaves the per-CPU
+// counters in place where the last switch to them has stood at least as
+// long as it took to earn, so that a mutex written that rarely does not pay
+// for 1024 shared read locks after every write. A mutex that is written
+// often, or read by one goroutine at a time, therefore costs about what
 // sync.RWMutex costs, and one whose readers overlap scales. With GOMAXPROCS=1 it keeps the shared counter, which is
 // the cheaper one when readers cannot run in parallel. (Under the membarrier
 // fence, on a machine where a biased read lock measured cheaper than an
@@ -176,6 +179,14 @@ type RWMutex struct {
 	// for the race detector, which does not see the lock's own atomics order
 	// the holders.
 	foldOnRelease atomic.Bool
+
+	// What a writer that finds the mutex biased goes by (see keepBias),
+	// in clock's nanoseconds: biasedAt, when the mutex last turned
+	// biased or a writer last left it so; unbiasedAt, when a writer last
+	// made it unbiased; earnedIn, how long it then took to turn biased
+	// again, 0 until it has. They are hints, like the mode itself: their
+	// loads and stores are atomic but unordered with the lock's own.
+	biasedAt, unbiasedAt, earnedIn atomic.Int64
 }
 
 // The parts of RWMutex.state. A writer is present exactly while central
@@ -206,7 +217,8 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // to state, as sync.RWMutex does: cheaper on one core and for the writer,
 // but every reader writes the same cache line.
 //
-// Every writer makes the mutex unbiased. An unbiased reader's add to
+// A writer makes the mutex unbiased, unless writers are rare by the
+// readers' measure (see keepBias). An unbiased reader's add to
 // central tells it whether another reader is counted there; the
 // rebiasAfter'th read lock that finds one, with no writer in between, makes
 // the mutex biased again (see rebias). A mutex that is written often
@@ -658,8 +670,12 @@ func (rw *RWMutex) rebias(v int64) {
 		return
 	}
 	r := rw.slots()
-	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(r) && !rw.writerPresent() {
-		atomic.CompareAndSwapPointer(&rw.hint, h, unsafe.Pointer(r))
+	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(r) && !rw.writerPresent() && atomic.CompareAndSwapPointer(&rw.hint, h, unsafe.Pointer(r)) {
+		now := (*clock.Load())()
+		if u := rw.unbiasedAt.Load(); u != 0 {
+			rw.earnedIn.Store(max(now-u, 1))
+		}
+		rw.biasedAt.Store(now)
 	}
 }
 
@@ -1040,11 +1056,39 @@ func (rw *RWMutex) sleepUntilWriterLeaves(more int64) {
 // itself and returns the slots that were in use if it was biased, so that a
 // failed TryLock can restore the mode.
 func (rw *RWMutex) unbias() (wasBiased *readerSlots) {
-	if wasBiased = rw.biased(); wasBiased != nil {
-		// Only if biased: a store costs every reader a miss.
+	// Only if biased: a store costs every reader a miss.
+	if wasBiased = rw.biased(); wasBiased != nil && !rw.keepBias() {
 		atomic.StorePointer(&rw.hint, rw.unbiasedHint())
 	}
 	return wasBiased
+}
+
+// keepBias decides, for a writer that found the mutex biased, whether it
+// leaves it so, and notes the time for the next writer and the next rebias.
+// A writer that makes the mutex unbiased sends the readers to central until
+// rebiasAfter read locks have spent the budget; one that leaves it biased
+// costs itself the membarrier fence and the pass over the slots, and, if
+// writers come often, the readers that step back for each of them. So it
+// leaves the mutex biased where writers are rare by the readers' own
+// measure: the bias has stood, since it was earned or since a writer last
+// left it, at least as long as the readers took to earn it after the last
+// writer that made it unbiased. A mutex written once per rebiasAfter read
+// locks or less often then stays biased, at one write's cost per write,
+// where it would otherwise pay rebiasAfter read locks through central per
+// write; a mutex written more often is made unbiased by the second writer
+// of a run, whose bias stood only since the first. This is the time-based
+// policy of BRAVO's writers (Dice and Kogan, USENIX ATC 2019), which keep
+// the bias off for a multiple of what revoking it cost, turned round: the
+// bias stays on for as long as it took to earn. Until the mutex has been
+// made unbiased once there is no measure, and the writer makes it so.
+func (rw *RWMutex) keepBias() bool {
+	now := (*clock.Load())()
+	if e := rw.earnedIn.Load(); e > 0 && now-rw.biasedAt.Load() >= e {
+		rw.biasedAt.Store(now)
+		return true
+	}
+	rw.unbiasedAt.Store(now)
+	return false
 }
 
 // waitForReaders makes the mutex unbiased and waits until the readers that
@@ -1176,6 +1220,7 @@ func (rw *RWMutex) tryLock() bool {
 			break
 		}
 	}
+	biasedAt, unbiasedAt := rw.biasedAt.Load(), rw.unbiasedAt.Load()
 	wasBiased := rw.unbias()
 	if wasBiased != nil && fenced.Load() {
 		membarrier()
@@ -1190,10 +1235,12 @@ func (rw *RWMutex) tryLock() bool {
 	case n < 0:
 		fatal("drwmutex: RUnlock of unlocked RWMutex")
 	}
-	// Restore the mode before the release, while readers that take it
-	// still find the mark and step back.
+	// Restore the mode, and what keepBias goes by, before the release,
+	// while readers that take the lock still find the mark and step back.
 	if wasBiased != nil {
 		atomic.StorePointer(&rw.hint, unsafe.Pointer(wasBiased))
+		rw.biasedAt.Store(biasedAt)
+		rw.unbiasedAt.Store(unbiasedAt)
 	}
 	rw.release()
 	return false
@@ -1233,8 +1280,10 @@ func (rw *RWMutex) Unlock() {
 // central leaves a slot above zero), so central alone never falls below zero
 // but by misuse.
 func (rw *RWMutex) release() {
+	// A mutex left biased (keepBias) keeps its spent budget, which tells
+	// the next writer's release that it has been biased since.
 	b := rw.budget.Load()
-	if b != 0 {
+	if b != 0 && rw.biased() == nil {
 		// A mutex whose every read lock spends the budget (a nil hint),
 		// read fewer than rebiasAfter times since the last writer, is
 		// written too often for lone readers to gain from turning it
@@ -1443,3 +1492,12 @@ type noCopy struct{}
 
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
+
+// clock is the time that keepBias goes by: nanotime, but for tests of the
+// mode switch, which set their own.
+var clock = func() *atomic.Pointer[func() int64] {
+	var p atomic.Pointer[func() int64]
+	f := nanotime
+	p.Store(&f)
+	return &p
+}()

@@ -22,6 +22,7 @@ var impls = []struct {
 
 // BenchmarkRLock is parallel RLock+RUnlock with no writer.
 func BenchmarkRLock(b *testing.B) {
+	realClock(b)
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -52,6 +53,7 @@ func BenchmarkRLock(b *testing.B) {
 // drwmutex-slots is a mutex that was read-biased once and is only written
 // since, which has slots to count and fold on every write.
 func BenchmarkLock(b *testing.B) {
+	realClock(b)
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -85,6 +87,7 @@ func BenchmarkLock(b *testing.B) {
 // the other P meanwhile, as a reader of a read-mostly mutex would be, so
 // that the fence interrupts a running thread rather than an idle CPU.
 func BenchmarkLockBiased(b *testing.B) {
+	realClock(b)
 	name, _ := Fence()
 	for _, busy := range []bool{false, true} {
 		sub := name
@@ -135,6 +138,7 @@ func BenchmarkLockBiased(b *testing.B) {
 // machine measured, as on one where that was cheaper (it needs the
 // membarrier fence), to show what the measurement chose between.
 func BenchmarkRLockAlone(b *testing.B) {
+	realClock(b)
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -173,6 +177,7 @@ func BenchmarkRLockAlone(b *testing.B) {
 // `every` operations (0.01% to 10% of them), readers doing a little work
 // under the lock.
 func BenchmarkWrites(b *testing.B) {
+	realClock(b)
 	for _, every := range []int{10000, 1000, 100, 10} {
 		for _, impl := range impls {
 			b.Run(fmt.Sprintf("%g%%/%s", 100/float64(every), impl.name), func(b *testing.B) {
@@ -185,6 +190,7 @@ func BenchmarkWrites(b *testing.B) {
 // BenchmarkSeedHarness is the benchmark from golang/go#17973
 // (tests.SeedHarness), for sync.RWMutex and RWMutex.
 func BenchmarkSeedHarness(b *testing.B) {
+	realClock(b)
 	for _, impl := range impls {
 		for ng := 1; ng <= 256; ng *= 4 {
 			b.Run(fmt.Sprintf("%s/%d", impl.name, ng), func(b *testing.B) {
@@ -202,6 +208,7 @@ func BenchmarkSeedHarness(b *testing.B) {
 // goroutine at whatever GOMAXPROCS is; lock, Lock+Unlock on one goroutine of
 // a mutex never read; write1 and write10, read with 1% and 10% Lock+Unlock.
 func BenchmarkDirect(b *testing.B) {
+	realClock(b)
 	for _, w := range []struct {
 		name  string
 		every int // a Lock+Unlock every every'th operation; 0: never

@@ -13,7 +13,11 @@ import (
 	"github.com/readmostly/readmostly/tests"
 )
 
-func TestMain(m *testing.M) { tests.VerifyMain(m) }
+func TestMain(m *testing.M) {
+	frozen := frozenClock
+	clock.Store(&frozen)
+	tests.VerifyMain(m)
+}
 
 // promptly bounds every wait that must end: a lock that should be granted
 // and is not within it is a hang.
@@ -417,11 +421,87 @@ func TestOnePStaysUnbiased(t *testing.T) {
 	}
 }
 
+// TestRareWriterLeavesTheMutexBiased follows the mode through writers
+// under a clock the test sets: a writer makes the mutex unbiased unless
+// the bias has stood, since it was earned or since a writer last left it,
+// at least as long as it took to earn, from the writer that last made it
+// unbiased; the first writer of a mutex that has never been made unbiased
+// has nothing to go by and makes it so. Readers and writers meet the kept
+// bias as they meet any other: the counts add up after each write.
+func TestRareWriterLeavesTheMutexBiased(t *testing.T) {
+	twoPs(t)
+	eachFence(t, func(t *testing.T) {
+		var now atomic.Int64
+		setClock(t, now.Load)
+		var rw RWMutex
+		write := func(at int64, wantBiased bool) {
+			t.Helper()
+			now.Store(at)
+			rw.Lock()
+			if got := rw.biased() != nil; got != wantBiased {
+				t.Fatalf("at %d, a writer left the mutex biased = %v; want %v", at, got, wantBiased)
+			}
+			rw.Unlock()
+			if got := rw.biased() != nil; got != wantBiased {
+				t.Fatalf("at %d, after the writer left, biased = %v; want %v", at, got, wantBiased)
+			}
+			if n := rw.readerCount(); n != 0 {
+				t.Fatalf("at %d, %d readers counted with none holding the lock", at, n)
+			}
+		}
+		bias := func(at int64) {
+			t.Helper()
+			now.Store(at)
+			makeBiased(t, &rw)
+		}
+		bias(1000)
+		write(2000, false) // never made unbiased before: nothing to go by
+		bias(2500)         // earned in 500
+		write(2900, false) // stood 400
+		bias(3000)         // earned in 100
+		write(3100, true)  // stood 100
+		cycle(rw.RLock, rw.RUnlock)
+		write(3300, true) // stood 200 since the last writer left it
+		// TryLocks that fail beside a reader leave the mode, and what the
+		// next writer goes by, as they found them: one at a time that
+		// would make the mutex unbiased, one at a time that would leave
+		// it biased.
+		tryBeside := func(at int64) {
+			t.Helper()
+			rw.RLock()
+			now.Store(at)
+			if rw.TryLock() {
+				t.Fatal("TryLock succeeded beside a reader")
+			}
+			rw.RUnlock()
+			if rw.biased() == nil {
+				t.Fatalf("at %d, a failed TryLock made the mutex unbiased", at)
+			}
+		}
+		tryBeside(3320)
+		write(3400, true) // stood 100 since 3300
+		tryBeside(3500)
+		write(3550, true) // stood 150 since 3400
+		write(3560, false)
+	})
+}
+
 // TestExclusionHammer has writers keep every cell of a plain array equal
 // while readers, through every read path, check that they never see a write
 // half done. The race detector checks the happens-before edges too.
 func TestExclusionHammer(t *testing.T) {
 	twoPs(t)
+	eachFence(t, func(t *testing.T) { exclusionHammer(t) })
+}
+
+// TestExclusionHammerBiasKept is the hammer with a clock that ticks once
+// per reading: from the second time the mutex turns biased, every writer
+// finds that the bias has stood as long as it took to earn and leaves it
+// biased, so the readers meet writers of a mutex that stays biased.
+func TestExclusionHammerBiasKept(t *testing.T) {
+	twoPs(t)
+	var ticks atomic.Int64
+	setClock(t, func() int64 { return ticks.Add(1) })
 	eachFence(t, func(t *testing.T) { exclusionHammer(t) })
 }
 
