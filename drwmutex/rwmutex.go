@@ -181,12 +181,13 @@ type RWMutex struct {
 	foldOnRelease atomic.Bool
 
 	// What a writer that finds the mutex biased goes by (see keepBias),
-	// in clock's nanoseconds: biasedAt, when the mutex last turned
-	// biased or a writer last left it so; unbiasedAt, when a writer last
-	// made it unbiased; earnedIn, how long it then took to turn biased
-	// again, 0 until it has. They are hints, like the mode itself: their
-	// loads and stores are atomic but unordered with the lock's own.
-	biasedAt, unbiasedAt, earnedIn atomic.Int64
+	// in clock's nanoseconds, 0 until it happens: when a writer last made
+	// the mutex unbiased, when it last turned biased, and when a writer
+	// last left it biased. They are hints, like the mode itself: their
+	// loads and stores are atomic but unordered with the lock's own, and a
+	// race between them costs at most one writer's choice of mode. The
+	// runtime's monotonic clock does not overflow an int64 in 292 years.
+	unbiasedAt, rebiasedAt, keptAt atomic.Int64
 }
 
 // The parts of RWMutex.state. A writer is present exactly while central
@@ -257,12 +258,16 @@ func (rw *RWMutex) writerPresent() bool { return rw.central.Load() < markedBelow
 // locks a writer's release takes for blocked readers (admitWaiting) are read
 // locks held, within the same bound.
 //
-// The budget starts at zero after every writer and rises by one per read
-// lock that spends it (see spend); the reader that finds it at rebiasAfter
-// turns the mutex biased, or, with one P or no other reader (and no
-// loneBias), takes rebiasAfter off it again; readers already on their way
-// may take it a little higher, one each. It therefore stays below
-// rebiasAfter + the goroutines in RLock at once.
+// The budget starts at zero after every writer that leaves the mutex
+// unbiased and rises by one per read lock that spends it (see spend); the
+// reader that finds it at rebiasAfter turns the mutex biased, or, with one
+// P or no other reader (and no loneBias), takes rebiasAfter off it again;
+// readers already on their way may take it a little higher, one each. A
+// writer that leaves the mutex biased (keepBias) leaves the budget as it
+// is, and while the mutex stays biased only those readers on their way,
+// which loaded an unbiased hint before it turned biased, spend any more of
+// it. It therefore stays below rebiasAfter + the goroutines in RLock at
+// once.
 //
 // writerMark is far below any value the count can make, and it is the
 // write lock: set by a swap from a value without it, removed by the
@@ -671,11 +676,7 @@ func (rw *RWMutex) rebias(v int64) {
 	}
 	r := rw.slots()
 	if h := atomic.LoadPointer(&rw.hint); h != unsafe.Pointer(r) && !rw.writerPresent() && atomic.CompareAndSwapPointer(&rw.hint, h, unsafe.Pointer(r)) {
-		now := (*clock.Load())()
-		if u := rw.unbiasedAt.Load(); u != 0 {
-			rw.earnedIn.Store(max(now-u, 1))
-		}
-		rw.biasedAt.Store(now)
+		rw.rebiasedAt.Store((*clock.Load())())
 	}
 }
 
@@ -1080,11 +1081,14 @@ func (rw *RWMutex) unbias() (wasBiased *readerSlots) {
 // policy of BRAVO's writers (Dice and Kogan, USENIX ATC 2019), which keep
 // the bias off for a multiple of what revoking it cost, turned round: the
 // bias stays on for as long as it took to earn. Until the mutex has been
-// made unbiased once there is no measure, and the writer makes it so.
+// made unbiased once there is no measure, and the writer makes it so; nor
+// is there one when a writer made it unbiased after the last rebias's
+// time was read, which a race between the two can leave.
 func (rw *RWMutex) keepBias() bool {
 	now := (*clock.Load())()
-	if e := rw.earnedIn.Load(); e > 0 && now-rw.biasedAt.Load() >= e {
-		rw.biasedAt.Store(now)
+	u, b := rw.unbiasedAt.Load(), rw.rebiasedAt.Load()
+	if earned := b - u; u != 0 && earned > 0 && now-max(b, rw.keptAt.Load()) >= earned {
+		rw.keptAt.Store(now)
 		return true
 	}
 	rw.unbiasedAt.Store(now)
@@ -1220,7 +1224,7 @@ func (rw *RWMutex) tryLock() bool {
 			break
 		}
 	}
-	biasedAt, unbiasedAt := rw.biasedAt.Load(), rw.unbiasedAt.Load()
+	unbiasedAt, keptAt := rw.unbiasedAt.Load(), rw.keptAt.Load()
 	wasBiased := rw.unbias()
 	if wasBiased != nil && fenced.Load() {
 		membarrier()
@@ -1239,8 +1243,8 @@ func (rw *RWMutex) tryLock() bool {
 	// while readers that take the lock still find the mark and step back.
 	if wasBiased != nil {
 		atomic.StorePointer(&rw.hint, unsafe.Pointer(wasBiased))
-		rw.biasedAt.Store(biasedAt)
 		rw.unbiasedAt.Store(unbiasedAt)
+		rw.keptAt.Store(keptAt)
 	}
 	rw.release()
 	return false
@@ -1495,9 +1499,9 @@ func (*noCopy) Unlock() {}
 
 // clock is the time that keepBias goes by: nanotime, but for tests of the
 // mode switch, which set their own.
-var clock = func() *atomic.Pointer[func() int64] {
-	var p atomic.Pointer[func() int64]
-	f := nanotime
-	p.Store(&f)
-	return &p
-}()
+var clock atomic.Pointer[func() int64]
+
+func init() {
+	read := nanotime
+	clock.Store(&read)
+}

@@ -448,6 +448,11 @@ func TestRareWriterLeavesTheMutexBiased(t *testing.T) {
 			if n := rw.readerCount(); n != 0 {
 				t.Fatalf("at %d, %d readers counted with none holding the lock", at, n)
 			}
+			// A mutex left biased keeps its spent budget: no higher than
+			// the read lock that spent it and the one makeBiased holds.
+			if b := centralBudget(&rw); b > rebiasAfter+2 || !wantBiased && b != 0 {
+				t.Fatalf("at %d, the budget is %d after the writer (biased %v)", at, b, wantBiased)
+			}
 		}
 		bias := func(at int64) {
 			t.Helper()
