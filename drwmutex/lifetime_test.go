@@ -58,6 +58,15 @@ func crossModes(t *testing.T, rw *RWMutex, held int) {
 	}
 	done := async(func() { cycle(rw.Lock, rw.Unlock) })
 	spinUntilWriter(t, rw, done)
+	// The writer announces itself before it unbiases; release the read
+	// locks only once it has, so that they leave through central.
+	deadline := time.Now().Add(promptly)
+	for i := 0; held > 0 && rw.biased() != nil; i++ {
+		if i%1024 == 0 && time.Now().After(deadline) {
+			t.Fatal("a waiting writer left the mutex biased")
+		}
+		runtime.Gosched()
+	}
 	for range held {
 		rw.RUnlock()
 	}
