@@ -63,12 +63,17 @@ func async(f func()) <-chan struct{} {
 // waitForWriter waits until a writer has announced itself on rw.
 func waitForWriter(t *testing.T, rw *RWMutex) {
 	t.Helper()
-	deadline := time.Now().Add(promptly)
-	for !rw.writerPresent() {
+	waitUntil(t, rw.writerPresent, "the writer never announced itself")
+}
+
+// waitUntil polls cond, a millisecond apart, and fails the test with msg
+// unless it holds within promptly.
+func waitUntil(t *testing.T, cond func() bool, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(promptly); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the writer never announced itself")
+			t.Fatal(msg)
 		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -370,11 +375,7 @@ func TestModes(t *testing.T) {
 	waitForWriter(t, &rw)
 	// The writer announces itself before it unbiases, so on a loaded
 	// machine it may not have got there yet.
-	for deadline := time.Now().Add(promptly); isBiased(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("a waiting writer left the mutex biased")
-		}
-	}
+	waitUntil(t, func() bool { return !isBiased() }, "a waiting writer left the mutex biased")
 	rw.RUnlock()
 	eventually(t, writerDone, "the writer's Lock after the reader left in the other mode")
 	if !rw.TryLock() {
@@ -764,13 +765,7 @@ func TestMisuseIsReportedNotHidden(t *testing.T) {
 			// and nobody would count the stray one. (The first RUnlock
 			// wakes it; with one P it runs only once this goroutine
 			// sleeps.)
-			deadline := time.Now().Add(promptly)
-			for rw.state.Load()&sleeping == 0 {
-				if time.Now().After(deadline) {
-					t.Fatal("the writer never slept")
-				}
-				time.Sleep(time.Millisecond)
-			}
+			waitUntil(t, func() bool { return rw.state.Load()&sleeping != 0 }, "the writer never slept")
 			runtime.GOMAXPROCS(1) // in a child process, which ends here
 			rw.RUnlock()
 			rw.RUnlock()
