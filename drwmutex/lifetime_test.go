@@ -14,15 +14,22 @@ import (
 // times.
 func spinUntilWriter(t *testing.T, rw *RWMutex, done <-chan struct{}) {
 	t.Helper()
+	spinUntil(t, done, rw.writerPresent, "the writer never announced itself")
+}
+
+// spinUntil waits, without sleeping, until cond holds or done is closed,
+// and fails the test with msg unless one of them happens within promptly.
+func spinUntil(t *testing.T, done <-chan struct{}, cond func() bool, msg string) {
+	t.Helper()
 	deadline := time.Now().Add(promptly)
-	for i := 0; !rw.writerPresent(); i++ {
+	for i := 0; !cond(); i++ {
 		select {
 		case <-done:
 			return
 		default:
 		}
 		if i%1024 == 0 && time.Now().After(deadline) {
-			t.Fatal("the writer never announced itself")
+			t.Fatal(msg)
 		}
 		runtime.Gosched()
 	}
@@ -57,16 +64,10 @@ func crossModes(t *testing.T, rw *RWMutex, held int) {
 		rw.RLock()
 	}
 	done := async(func() { cycle(rw.Lock, rw.Unlock) })
-	spinUntilWriter(t, rw, done)
 	// The writer announces itself before it unbiases; release the read
 	// locks only once it has, so that they leave through central.
-	deadline := time.Now().Add(promptly)
-	for i := 0; held > 0 && rw.biased() != nil; i++ {
-		if i%1024 == 0 && time.Now().After(deadline) {
-			t.Fatal("a waiting writer left the mutex biased")
-		}
-		runtime.Gosched()
-	}
+	spinUntil(t, done, func() bool { return rw.writerPresent() && rw.biased() == nil },
+		"the writer never announced itself and made the mutex unbiased")
 	for range held {
 		rw.RUnlock()
 	}
